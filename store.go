@@ -1,0 +1,185 @@
+package leadflow
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the persistence seam (S-STORE-1..4). SQLite implements it now and PostgreSQL later;
+// package storetest is the conformance suite every implementation must pass.
+//
+// Every write runs in Write: fn's effects are atomic and isolated, and Write returns only after
+// they are durable (committed). A store may run several callers' fns in one database transaction
+// (group commit) as long as each fn stays atomic on its own: a failing fn is rolled back alone.
+// Nothing slow (network, webhooks) may run inside fn.
+type Store interface {
+	Write(ctx context.Context, fn func(Tx) error) error
+	Read(ctx context.Context, fn func(ReadTx) error) error
+	Ping(ctx context.Context) error
+	Close() error
+	// Dialect names the engine ("sqlite", "postgres").
+	Dialect() string
+}
+
+// ReadTx is a consistent read view of the store.
+type ReadTx interface {
+	// LeadByID returns ENOTFOUND when the lead does not exist.
+	LeadByID(ctx context.Context, id int64) (*Lead, error)
+	LeadByExternalID(ctx context.Context, externalID string) (*Lead, error)
+	// LeadByEmail finds a lead by its normalized email (see NormalizeEmail).
+	LeadByEmail(ctx context.Context, email string) (*Lead, error)
+	ListLeads(ctx context.Context, f LeadFilter) ([]Lead, error)
+	CountLeads(ctx context.Context) (int64, error)
+	// LeadsAfter returns up to limit leads with id > afterID in id order (for sweeps and rescoring).
+	LeadsAfter(ctx context.Context, afterID int64, limit int) ([]Lead, error)
+	// LeadsDue returns up to limit leads whose RescoreAt is at or before t (decay sweep).
+	LeadsDue(ctx context.Context, t time.Time, limit int) ([]Lead, error)
+	// EventsByLead returns a lead's events, oldest first.
+	EventsByLead(ctx context.Context, leadID int64) ([]Event, error)
+	// EventsForLeads returns the events of leads with fromID <= lead_id <= toID, grouped by lead.
+	EventsForLeads(ctx context.Context, fromID, toID int64) (map[int64][]Event, error)
+	History(ctx context.Context, leadID int64, afterID int64, limit int) ([]HistoryEntry, error)
+	StageChanges(ctx context.Context, to Stage, from, until time.Time) ([]StageChange, error)
+	Costs(ctx context.Context, from, until time.Time) ([]Cost, error)
+	Idempotency(ctx context.Context, tokenID int64, key string) (*IdempotencyRecord, error)
+	TokenByHash(ctx context.Context, hash string) (*Token, error)
+	Tokens(ctx context.Context) ([]Token, error)
+	// Model returns a stored scoring model version; version 0 means the active one. ENOTFOUND when none.
+	Model(ctx context.Context, version int) (*ModelRecord, error)
+	Models(ctx context.Context) ([]ModelRecord, error)
+	// Setting returns a configuration value by key, or nil when unset.
+	Setting(ctx context.Context, key string) ([]byte, error)
+	RescoreJob(ctx context.Context, id int64) (*RescoreJob, error)
+	// RescoreJobs returns the most recent jobs, newest first.
+	RescoreJobs(ctx context.Context, limit int) ([]RescoreJob, error)
+	Webhooks(ctx context.Context, limit int) ([]WebhookDelivery, error)
+	WebhookAttempts(ctx context.Context, deliveryID int64) ([]WebhookAttempt, error)
+}
+
+// Tx is a write transaction.
+type Tx interface {
+	ReadTx
+	// InsertLead stores a new lead and sets its ID. A duplicate external_id or email is ECONFLICT.
+	InsertLead(ctx context.Context, l *Lead) error
+	UpdateLead(ctx context.Context, l *Lead) error
+	// UpdateScores writes only the score, hits and rescore time of the given leads.
+	UpdateScores(ctx context.Context, leads []Lead) error
+	// EraseLead deletes a lead, its events, history and idempotency records, and clears the lead
+	// id of its stage changes, leaving only anonymous aggregates (S-LEAD-6).
+	EraseLead(ctx context.Context, id int64) error
+	// InsertEvent stores an event and sets its ID; inserted is false (and nothing changes) when an
+	// event with the same EventID exists.
+	InsertEvent(ctx context.Context, e *Event) (inserted bool, err error)
+	AppendHistory(ctx context.Context, entries ...HistoryEntry) error
+	InsertStageChange(ctx context.Context, c StageChange) error
+	InsertCost(ctx context.Context, c *Cost) error
+	PutIdempotency(ctx context.Context, r IdempotencyRecord) error
+	InsertToken(ctx context.Context, t *Token) error
+	RevokeToken(ctx context.Context, id int64, at time.Time) error
+	// InsertModel stores a new model version (numbered by the store) and makes it active.
+	InsertModel(ctx context.Context, m *ModelRecord) error
+	PutSetting(ctx context.Context, key string, value []byte) error
+	InsertRescoreJob(ctx context.Context, j *RescoreJob) error
+	UpdateRescoreJob(ctx context.Context, j *RescoreJob) error
+	EnqueueWebhook(ctx context.Context, d *WebhookDelivery) error
+	// ClaimWebhooks leases up to limit deliveries due at now until now+lease.
+	ClaimWebhooks(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]WebhookDelivery, error)
+	// FinishWebhook records an attempt and the delivery's new state.
+	FinishWebhook(ctx context.Context, d WebhookDelivery, a WebhookAttempt) error
+}
+
+// LeadFilter selects leads for listing; results are newest first (id descending).
+type LeadFilter struct {
+	Stage   Stage
+	Band    string
+	Source  string
+	OwnerID int64
+	Query   string // case-insensitive match on email, name or company
+	Before  int64  // cursor: only ids below this
+	Limit   int
+}
+
+// IdempotencyRecord is the stored first answer to a request that carried an Idempotency-Key.
+type IdempotencyRecord struct {
+	TokenID     int64
+	Key         string
+	RequestHash string
+	Status      int
+	Body        []byte
+	LeadID      int64
+	CreatedAt   time.Time
+}
+
+// Roles (S-SEC-1).
+const (
+	RoleAdmin       = "admin"
+	RoleManager     = "manager"
+	RoleRep         = "rep"
+	RoleIntegration = "integration"
+)
+
+// Token is an API credential; only the SHA-256 of the secret is stored.
+type Token struct {
+	ID        int64      `json:"id"`
+	Name      string     `json:"name,omitempty"`
+	Role      string     `json:"role"`
+	RepID     int64      `json:"rep_id,omitempty"`
+	Hash      string     `json:"-"`
+	CreatedAt time.Time  `json:"created_at"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+}
+
+// ModelRecord is a stored scoring model version; Body is the model as JSON.
+type ModelRecord struct {
+	Version   int       `json:"version"`
+	Body      []byte    `json:"-"`
+	CreatedAt time.Time `json:"created_at"`
+	CreatedBy string    `json:"created_by,omitempty"`
+	Active    bool      `json:"active"`
+}
+
+// RescoreJob tracks the background rescoring of all leads after a model change (S-SCORE-8).
+type RescoreJob struct {
+	ID           int64      `json:"id"`
+	ModelVersion int        `json:"model_version"`
+	Status       string     `json:"status"` // running, done, failed, superseded
+	Total        int64      `json:"total"`
+	Done         int64      `json:"done"`
+	Changed      int64      `json:"changed"`
+	LastLeadID   int64      `json:"-"`
+	StartedAt    time.Time  `json:"started_at"`
+	FinishedAt   *time.Time `json:"finished_at,omitempty"`
+	Error        string     `json:"error,omitempty"`
+}
+
+// Webhook delivery states.
+const (
+	WebhookPending   = "pending"
+	WebhookDelivered = "delivered"
+	WebhookDead      = "dead"
+)
+
+// WebhookDelivery is an outbound webhook in the outbox (S-SCORE-6, S-NOTIFY-5).
+type WebhookDelivery struct {
+	ID            int64      `json:"id"`
+	URL           string     `json:"url"`
+	Secret        string     `json:"-"`
+	Event         string     `json:"event"`
+	Body          []byte     `json:"-"`
+	Status        string     `json:"status"`
+	Attempts      int        `json:"attempts"`
+	NextAttemptAt time.Time  `json:"next_attempt_at"`
+	LastStatus    int        `json:"last_status,omitempty"`
+	LastError     string     `json:"last_error,omitempty"`
+	CreatedAt     time.Time  `json:"created_at"`
+	DeliveredAt   *time.Time `json:"delivered_at,omitempty"`
+}
+
+// WebhookAttempt is one entry of the delivery log.
+type WebhookAttempt struct {
+	DeliveryID int64         `json:"delivery_id"`
+	At         time.Time     `json:"at"`
+	Status     int           `json:"status"`
+	Error      string        `json:"error,omitempty"`
+	Duration   time.Duration `json:"duration_ns"`
+}

@@ -1,0 +1,567 @@
+// Package storetest is the conformance suite every leadflow.Store must pass (S-STORE-3). A store
+// package runs it from its own tests: storetest.Run(t, func(t *testing.T) leadflow.Store {...}).
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/leadflow/leadflow"
+)
+
+// Opener returns a fresh, empty store; the suite closes it.
+type Opener func(t *testing.T) leadflow.Store
+
+var t0 = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+
+// Run runs every conformance test against stores made by open.
+func Run(t *testing.T, open Opener) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s leadflow.Store)
+	}{
+		{"LeadRoundTrip", testLeadRoundTrip},
+		{"LeadUniqueKeys", testLeadUniqueKeys},
+		{"ListLeads", testListLeads},
+		{"Events", testEvents},
+		{"HistoryAndErase", testHistoryAndErase},
+		{"Idempotency", testIdempotency},
+		{"Tokens", testTokens},
+		{"ModelsAndSettings", testModelsAndSettings},
+		{"RescoreJobs", testRescoreJobs},
+		{"Webhooks", testWebhooks},
+		{"FailedWriteIsolated", testFailedWriteIsolated},
+		{"ConcurrentWrites", testConcurrentWrites},
+		{"Costs", testCosts},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := open(t)
+			t.Cleanup(func() { s.Close() })
+			tc.fn(t, s)
+		})
+	}
+}
+
+func write(t *testing.T, s leadflow.Store, fn func(tx leadflow.Tx) error) {
+	t.Helper()
+	if err := s.Write(context.Background(), fn); err != nil {
+		t.Fatalf("write: %v", err)
+	}
+}
+
+func read(t *testing.T, s leadflow.Store, fn func(tx leadflow.ReadTx) error) {
+	t.Helper()
+	if err := s.Read(context.Background(), fn); err != nil {
+		t.Fatalf("read: %v", err)
+	}
+}
+
+func sampleLead(i int) *leadflow.Lead {
+	return &leadflow.Lead{
+		ExternalID: fmt.Sprintf("crm-%d", i), Email: fmt.Sprintf("Person%d@Example.com", i), FirstName: "Ana", LastName: fmt.Sprint("Lee", i),
+		Company: "Acme", CompanySize: 200, Industry: "Technology", JobTitle: "CEO", Seniority: "c_level", Country: "US",
+		Source: "web", Campaign: "spring", Custom: map[string]any{"plan": "pro"}, Consent: map[string]bool{"email": true},
+		Stage: leadflow.StageNew, Criteria: map[string]bool{"budget": true},
+		Score: leadflow.Score{Fit: 50, Engagement: 35, Total: 85, Grade: "A", Band: "hot", ModelVersion: 1, ScoredAt: t0},
+		Hits:  leadflow.RuleHits{"pricing_page": {t0.UnixMilli()}}, RescoreAt: t0.Add(time.Hour),
+		CreatedAt: t0, UpdatedAt: t0,
+	}
+}
+
+func code(err error) string { return leadflow.ErrorCode(err) }
+
+func testLeadRoundTrip(t *testing.T, s leadflow.Store) {
+	want := sampleLead(1)
+	write(t, s, func(tx leadflow.Tx) error { return tx.InsertLead(context.Background(), want) })
+	if want.ID == 0 {
+		t.Fatal("InsertLead did not set ID")
+	}
+	ctx := context.Background()
+	read(t, s, func(tx leadflow.ReadTx) error {
+		for name, get := range map[string]func() (*leadflow.Lead, error){
+			"id":          func() (*leadflow.Lead, error) { return tx.LeadByID(ctx, want.ID) },
+			"external_id": func() (*leadflow.Lead, error) { return tx.LeadByExternalID(ctx, "crm-1") },
+			"email":       func() (*leadflow.Lead, error) { return tx.LeadByEmail(ctx, "  PERSON1@example.COM ") },
+		} {
+			got, err := get()
+			if err != nil {
+				t.Fatalf("by %s: %v", name, err)
+			}
+			if got.Email != want.Email || got.Company != "Acme" || got.Score.Total != 85 || got.Score.Grade != "A" ||
+				got.Stage != leadflow.StageNew || got.Custom["plan"] != "pro" || !got.Consent["email"] || !got.Criteria["budget"] ||
+				len(got.Hits["pricing_page"]) != 1 || !got.RescoreAt.Equal(want.RescoreAt) || !got.CreatedAt.Equal(t0) || !got.Score.ScoredAt.Equal(t0) {
+				t.Fatalf("by %s: round trip mismatch: %+v", name, got)
+			}
+		}
+		if _, err := tx.LeadByID(ctx, 999999); code(err) != leadflow.ENOTFOUND {
+			t.Fatalf("missing lead: got %v, want not_found", err)
+		}
+		return nil
+	})
+	want.Company, want.Stage, want.OwnerID = "Acme GmbH", leadflow.StageMQL, 7
+	write(t, s, func(tx leadflow.Tx) error { return tx.UpdateLead(ctx, want) })
+	read(t, s, func(tx leadflow.ReadTx) error {
+		got, err := tx.LeadByID(ctx, want.ID)
+		if err != nil || got.Company != "Acme GmbH" || got.Stage != leadflow.StageMQL || got.OwnerID != 7 {
+			t.Fatalf("after update: %+v %v", got, err)
+		}
+		return nil
+	})
+	want.Score.Total, want.Hits, want.RescoreAt = 12, nil, time.Time{}
+	write(t, s, func(tx leadflow.Tx) error { return tx.UpdateScores(ctx, []leadflow.Lead{*want}) })
+	read(t, s, func(tx leadflow.ReadTx) error {
+		got, _ := tx.LeadByID(ctx, want.ID)
+		if got.Score.Total != 12 || len(got.Hits) != 0 || !got.RescoreAt.IsZero() || got.Company != "Acme GmbH" {
+			t.Fatalf("after UpdateScores: %+v", got)
+		}
+		return nil
+	})
+}
+
+func testLeadUniqueKeys(t *testing.T, s leadflow.Store) {
+	ctx := context.Background()
+	write(t, s, func(tx leadflow.Tx) error { return tx.InsertLead(ctx, sampleLead(1)) })
+	dupEmail := sampleLead(2)
+	dupEmail.Email = "PERSON1@EXAMPLE.COM"
+	err := s.Write(ctx, func(tx leadflow.Tx) error { return tx.InsertLead(ctx, dupEmail) })
+	if code(err) != leadflow.ECONFLICT {
+		t.Fatalf("duplicate email (other case): got %v, want conflict", err)
+	}
+	dupExt := sampleLead(3)
+	dupExt.ExternalID = "crm-1"
+	if err := s.Write(ctx, func(tx leadflow.Tx) error { return tx.InsertLead(ctx, dupExt) }); code(err) != leadflow.ECONFLICT {
+		t.Fatalf("duplicate external_id: got %v, want conflict", err)
+	}
+	// Leads without email or external id do not collide with each other.
+	write(t, s, func(tx leadflow.Tx) error {
+		for i := 0; i < 2; i++ {
+			if err := tx.InsertLead(ctx, &leadflow.Lead{Stage: leadflow.StageNew, Phone: "+1", CreatedAt: t0, UpdatedAt: t0}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	read(t, s, func(tx leadflow.ReadTx) error {
+		if n, _ := tx.CountLeads(ctx); n != 3 {
+			t.Fatalf("count = %d, want 3", n)
+		}
+		return nil
+	})
+}
+
+func testListLeads(t *testing.T, s leadflow.Store) {
+	ctx := context.Background()
+	write(t, s, func(tx leadflow.Tx) error {
+		for i := 1; i <= 25; i++ {
+			l := sampleLead(i)
+			if i%5 == 0 {
+				l.Stage, l.Score.Band, l.Source, l.OwnerID = leadflow.StageMQL, "warm", "webinar", 3
+			}
+			if i == 7 {
+				l.Company = "Zeta_100% Labs"
+			}
+			if err := tx.InsertLead(ctx, l); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	read(t, s, func(tx leadflow.ReadTx) error {
+		page1, _ := tx.ListLeads(ctx, leadflow.LeadFilter{Limit: 10})
+		page2, _ := tx.ListLeads(ctx, leadflow.LeadFilter{Limit: 10, Before: page1[9].ID})
+		page3, _ := tx.ListLeads(ctx, leadflow.LeadFilter{Limit: 10, Before: page2[9].ID})
+		if len(page1) != 10 || len(page2) != 10 || len(page3) != 5 || page1[0].ID <= page1[9].ID || page2[0].ID >= page1[9].ID {
+			t.Fatalf("cursor pages: %d %d %d", len(page1), len(page2), len(page3))
+		}
+		for name, f := range map[string]leadflow.LeadFilter{
+			"stage": {Stage: leadflow.StageMQL}, "band": {Band: "warm"}, "source": {Source: "webinar"}, "owner": {OwnerID: 3},
+		} {
+			got, _ := tx.ListLeads(ctx, f)
+			if len(got) != 5 {
+				t.Fatalf("filter %s: %d leads, want 5", name, len(got))
+			}
+		}
+		got, _ := tx.ListLeads(ctx, leadflow.LeadFilter{Query: "_100%"})
+		if len(got) != 1 || got[0].Company != "Zeta_100% Labs" {
+			t.Fatalf("query with LIKE metacharacters: %d leads", len(got))
+		}
+		after, _ := tx.LeadsAfter(ctx, 0, 100)
+		if len(after) != 25 || after[0].ID > after[24].ID {
+			t.Fatalf("LeadsAfter: %d", len(after))
+		}
+		due, _ := tx.LeadsDue(ctx, t0.Add(2*time.Hour), 100)
+		if len(due) != 25 {
+			t.Fatalf("LeadsDue: %d, want 25", len(due))
+		}
+		if due, _ := tx.LeadsDue(ctx, t0, 100); len(due) != 0 {
+			t.Fatalf("LeadsDue before time: %d, want 0", len(due))
+		}
+		return nil
+	})
+}
+
+func testEvents(t *testing.T, s leadflow.Store) {
+	ctx := context.Background()
+	l := sampleLead(1)
+	write(t, s, func(tx leadflow.Tx) error { return tx.InsertLead(ctx, l) })
+	var firstInserted, dupInserted bool
+	write(t, s, func(tx leadflow.Tx) error {
+		var err error
+		e := &leadflow.Event{EventID: "ev-1", LeadID: l.ID, Type: "page_view", OccurredAt: t0.Add(2 * time.Minute), ReceivedAt: t0, Properties: map[string]any{"path": "/pricing"}}
+		if firstInserted, err = tx.InsertEvent(ctx, e); err != nil {
+			return err
+		}
+		if dupInserted, err = tx.InsertEvent(ctx, &leadflow.Event{EventID: "ev-1", LeadID: l.ID, Type: "email_open", OccurredAt: t0, ReceivedAt: t0}); err != nil {
+			return err
+		}
+		_, err = tx.InsertEvent(ctx, &leadflow.Event{LeadID: l.ID, Type: "email_open", OccurredAt: t0, ReceivedAt: t0})
+		return err
+	})
+	if !firstInserted || dupInserted {
+		t.Fatalf("dedupe by event_id: first=%v dup=%v", firstInserted, dupInserted)
+	}
+	read(t, s, func(tx leadflow.ReadTx) error {
+		evs, err := tx.EventsByLead(ctx, l.ID)
+		if err != nil || len(evs) != 2 || evs[0].Type != "email_open" || evs[1].Properties["path"] != "/pricing" {
+			t.Fatalf("EventsByLead: %+v %v", evs, err)
+		}
+		m, _ := tx.EventsForLeads(ctx, l.ID, l.ID)
+		if len(m[l.ID]) != 2 {
+			t.Fatalf("EventsForLeads: %+v", m)
+		}
+		return nil
+	})
+}
+
+func testHistoryAndErase(t *testing.T, s leadflow.Store) {
+	ctx := context.Background()
+	keep, gone := sampleLead(1), sampleLead(2)
+	write(t, s, func(tx leadflow.Tx) error {
+		for _, l := range []*leadflow.Lead{keep, gone} {
+			if err := tx.InsertLead(ctx, l); err != nil {
+				return err
+			}
+			if err := tx.AppendHistory(ctx, leadflow.HistoryEntry{LeadID: l.ID, At: t0, Actor: "test", Kind: leadflow.HistoryCreated},
+				leadflow.HistoryEntry{LeadID: l.ID, At: t0, Actor: "test", Kind: leadflow.HistoryScore, Old: "0", New: "85", ModelVersion: 1}); err != nil {
+				return err
+			}
+			if _, err := tx.InsertEvent(ctx, &leadflow.Event{LeadID: l.ID, Type: "page_view", OccurredAt: t0, ReceivedAt: t0}); err != nil {
+				return err
+			}
+			if err := tx.InsertStageChange(ctx, leadflow.StageChange{LeadID: l.ID, From: leadflow.StageSAL, To: leadflow.StageSQL, At: t0, Source: "web"}); err != nil {
+				return err
+			}
+			if err := tx.PutIdempotency(ctx, leadflow.IdempotencyRecord{TokenID: 1, Key: fmt.Sprint("k", l.ID), RequestHash: "h", Status: 201, Body: []byte(l.Email), LeadID: l.ID, CreatedAt: t0}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	read(t, s, func(tx leadflow.ReadTx) error {
+		h, _ := tx.History(ctx, keep.ID, 0, 10)
+		if len(h) != 2 || h[1].New != "85" || h[1].ModelVersion != 1 {
+			t.Fatalf("history: %+v", h)
+		}
+		if h2, _ := tx.History(ctx, keep.ID, h[0].ID, 10); len(h2) != 1 {
+			t.Fatalf("history cursor: %d", len(h2))
+		}
+		return nil
+	})
+	write(t, s, func(tx leadflow.Tx) error { return tx.EraseLead(ctx, gone.ID) })
+	read(t, s, func(tx leadflow.ReadTx) error {
+		if _, err := tx.LeadByID(ctx, gone.ID); code(err) != leadflow.ENOTFOUND {
+			t.Fatalf("erased lead still readable: %v", err)
+		}
+		if _, err := tx.LeadByEmail(ctx, gone.Email); code(err) != leadflow.ENOTFOUND {
+			t.Fatalf("erased lead found by email: %v", err)
+		}
+		if evs, _ := tx.EventsByLead(ctx, gone.ID); len(evs) != 0 {
+			t.Fatalf("erased lead's events remain: %d", len(evs))
+		}
+		if h, _ := tx.History(ctx, gone.ID, 0, 10); len(h) != 0 {
+			t.Fatalf("erased lead's history remains: %d", len(h))
+		}
+		if _, err := tx.Idempotency(ctx, 1, fmt.Sprint("k", gone.ID)); code(err) != leadflow.ENOTFOUND {
+			t.Fatalf("erased lead's idempotency record remains: %v", err)
+		}
+		changes, _ := tx.StageChanges(ctx, leadflow.StageSQL, t0, t0.Add(time.Hour))
+		if len(changes) != 2 {
+			t.Fatalf("aggregates lost: %d stage changes, want 2", len(changes))
+		}
+		anonymous := 0
+		for _, c := range changes {
+			if c.LeadID == 0 {
+				anonymous++
+			}
+		}
+		if anonymous != 1 {
+			t.Fatalf("want exactly one anonymized stage change, got %d", anonymous)
+		}
+		if h, _ := tx.History(ctx, keep.ID, 0, 10); len(h) != 2 {
+			t.Fatalf("other lead's history touched: %d", len(h))
+		}
+		return nil
+	})
+	if err := s.Write(ctx, func(tx leadflow.Tx) error { return tx.EraseLead(ctx, gone.ID) }); code(err) != leadflow.ENOTFOUND {
+		t.Fatalf("erase twice: got %v, want not_found", err)
+	}
+}
+
+func testIdempotency(t *testing.T, s leadflow.Store) {
+	ctx := context.Background()
+	rec := leadflow.IdempotencyRecord{TokenID: 4, Key: "abc", RequestHash: "h1", Status: 201, Body: []byte(`{"id":1}`), CreatedAt: t0}
+	write(t, s, func(tx leadflow.Tx) error { return tx.PutIdempotency(ctx, rec) })
+	read(t, s, func(tx leadflow.ReadTx) error {
+		got, err := tx.Idempotency(ctx, 4, "abc")
+		if err != nil || got.Status != 201 || string(got.Body) != `{"id":1}` || got.RequestHash != "h1" {
+			t.Fatalf("idempotency: %+v %v", got, err)
+		}
+		if _, err := tx.Idempotency(ctx, 5, "abc"); code(err) != leadflow.ENOTFOUND {
+			t.Fatalf("keys are per token: %v", err)
+		}
+		return nil
+	})
+	if err := s.Write(ctx, func(tx leadflow.Tx) error { return tx.PutIdempotency(ctx, rec) }); code(err) != leadflow.ECONFLICT {
+		t.Fatalf("duplicate key: %v", err)
+	}
+}
+
+func testTokens(t *testing.T, s leadflow.Store) {
+	ctx := context.Background()
+	tok := &leadflow.Token{Name: "ci", Role: leadflow.RoleRep, RepID: 9, Hash: "deadbeef", CreatedAt: t0}
+	write(t, s, func(tx leadflow.Tx) error { return tx.InsertToken(ctx, tok) })
+	write(t, s, func(tx leadflow.Tx) error { return tx.RevokeToken(ctx, tok.ID, t0.Add(time.Hour)) })
+	read(t, s, func(tx leadflow.ReadTx) error {
+		got, err := tx.TokenByHash(ctx, "deadbeef")
+		if err != nil || got.Role != leadflow.RoleRep || got.RepID != 9 || got.RevokedAt == nil {
+			t.Fatalf("token: %+v %v", got, err)
+		}
+		all, _ := tx.Tokens(ctx)
+		if len(all) != 1 {
+			t.Fatalf("tokens: %d", len(all))
+		}
+		return nil
+	})
+	if err := s.Write(ctx, func(tx leadflow.Tx) error { return tx.RevokeToken(ctx, tok.ID, t0) }); code(err) != leadflow.ENOTFOUND {
+		t.Fatalf("revoke twice: %v", err)
+	}
+}
+
+func testModelsAndSettings(t *testing.T, s leadflow.Store) {
+	ctx := context.Background()
+	read(t, s, func(tx leadflow.ReadTx) error {
+		if _, err := tx.Model(ctx, 0); code(err) != leadflow.ENOTFOUND {
+			t.Fatalf("no model yet: %v", err)
+		}
+		if v, err := tx.Setting(ctx, "nope"); v != nil || err != nil {
+			t.Fatalf("unset setting: %q %v", v, err)
+		}
+		return nil
+	})
+	m1 := &leadflow.ModelRecord{Body: []byte(`{"rules":[]}`), CreatedAt: t0, CreatedBy: "admin"}
+	m2 := &leadflow.ModelRecord{Body: []byte(`{"rules":[1]}`), CreatedAt: t0}
+	write(t, s, func(tx leadflow.Tx) error { return tx.InsertModel(ctx, m1) })
+	write(t, s, func(tx leadflow.Tx) error {
+		if err := tx.InsertModel(ctx, m2); err != nil {
+			return err
+		}
+		if err := tx.PutSetting(ctx, "k", []byte("v1")); err != nil {
+			return err
+		}
+		return tx.PutSetting(ctx, "k", []byte("v2"))
+	})
+	if m1.Version != 1 || m2.Version != 2 {
+		t.Fatalf("versions %d %d", m1.Version, m2.Version)
+	}
+	read(t, s, func(tx leadflow.ReadTx) error {
+		active, err := tx.Model(ctx, 0)
+		if err != nil || active.Version != 2 || !active.Active || string(active.Body) != `{"rules":[1]}` {
+			t.Fatalf("active: %+v %v", active, err)
+		}
+		old, _ := tx.Model(ctx, 1)
+		if old.Active || old.CreatedBy != "admin" {
+			t.Fatalf("old: %+v", old)
+		}
+		all, _ := tx.Models(ctx)
+		if len(all) != 2 || all[0].Version != 2 {
+			t.Fatalf("models: %+v", all)
+		}
+		if v, _ := tx.Setting(ctx, "k"); string(v) != "v2" {
+			t.Fatalf("setting: %q", v)
+		}
+		return nil
+	})
+}
+
+func testRescoreJobs(t *testing.T, s leadflow.Store) {
+	ctx := context.Background()
+	j := &leadflow.RescoreJob{ModelVersion: 3, Status: "running", Total: 100, StartedAt: t0}
+	write(t, s, func(tx leadflow.Tx) error { return tx.InsertRescoreJob(ctx, j) })
+	fin := t0.Add(time.Minute)
+	j.Done, j.Changed, j.LastLeadID, j.Status, j.FinishedAt = 100, 40, 77, "done", &fin
+	write(t, s, func(tx leadflow.Tx) error { return tx.UpdateRescoreJob(ctx, j) })
+	read(t, s, func(tx leadflow.ReadTx) error {
+		got, err := tx.RescoreJob(ctx, j.ID)
+		if err != nil || got.Done != 100 || got.Changed != 40 || got.LastLeadID != 77 || got.FinishedAt == nil || got.Status != "done" {
+			t.Fatalf("job: %+v %v", got, err)
+		}
+		if list, _ := tx.RescoreJobs(ctx, 5); len(list) != 1 {
+			t.Fatalf("jobs: %d", len(list))
+		}
+		return nil
+	})
+}
+
+func testWebhooks(t *testing.T, s leadflow.Store) {
+	ctx := context.Background()
+	d := &leadflow.WebhookDelivery{URL: "http://127.0.0.1:1/x", Secret: "s", Event: "lead.threshold_crossed", Body: []byte(`{}`), NextAttemptAt: t0, CreatedAt: t0}
+	later := &leadflow.WebhookDelivery{URL: "http://127.0.0.1:1/y", Event: "e", Body: []byte(`{}`), NextAttemptAt: t0.Add(time.Hour), CreatedAt: t0}
+	write(t, s, func(tx leadflow.Tx) error {
+		if err := tx.EnqueueWebhook(ctx, d); err != nil {
+			return err
+		}
+		return tx.EnqueueWebhook(ctx, later)
+	})
+	var claimed, again []leadflow.WebhookDelivery
+	write(t, s, func(tx leadflow.Tx) error {
+		var err error
+		claimed, err = tx.ClaimWebhooks(ctx, t0, 10, time.Minute)
+		return err
+	})
+	write(t, s, func(tx leadflow.Tx) error {
+		var err error
+		again, err = tx.ClaimWebhooks(ctx, t0.Add(30*time.Second), 10, time.Minute)
+		return err
+	})
+	if len(claimed) != 1 || claimed[0].ID != d.ID || claimed[0].Secret != "s" || len(again) != 0 {
+		t.Fatalf("claim: %d then %d (a leased delivery must not be claimed twice)", len(claimed), len(again))
+	}
+	// After the lease expires an unfinished delivery comes back (a crashed worker).
+	write(t, s, func(tx leadflow.Tx) error {
+		var err error
+		again, err = tx.ClaimWebhooks(ctx, t0.Add(2*time.Minute), 10, time.Minute)
+		return err
+	})
+	if len(again) != 1 {
+		t.Fatalf("expired lease: %d", len(again))
+	}
+	done := t0.Add(3 * time.Minute)
+	c := again[0]
+	c.Status, c.Attempts, c.LastStatus, c.DeliveredAt = leadflow.WebhookDelivered, 1, 200, &done
+	write(t, s, func(tx leadflow.Tx) error {
+		return tx.FinishWebhook(ctx, c, leadflow.WebhookAttempt{DeliveryID: c.ID, At: done, Status: 200, Duration: time.Millisecond})
+	})
+	read(t, s, func(tx leadflow.ReadTx) error {
+		all, _ := tx.Webhooks(ctx, 10)
+		if len(all) != 2 || all[1].Status != leadflow.WebhookDelivered || all[1].DeliveredAt == nil {
+			t.Fatalf("webhooks: %+v", all)
+		}
+		at, _ := tx.WebhookAttempts(ctx, d.ID)
+		if len(at) != 1 || at[0].Status != 200 || at[0].Duration != time.Millisecond {
+			t.Fatalf("attempts: %+v", at)
+		}
+		return nil
+	})
+}
+
+// testFailedWriteIsolated proves that a failing write changes nothing while concurrent writes
+// grouped into the same transaction still commit.
+func testFailedWriteIsolated(t *testing.T, s leadflow.Store) {
+	ctx := context.Background()
+	boom := errors.New("boom")
+	var wg sync.WaitGroup
+	var failures atomic.Int32
+	for i := 0; i < 40; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := s.Write(ctx, func(tx leadflow.Tx) error {
+				if err := tx.InsertLead(ctx, sampleLead(i)); err != nil {
+					return err
+				}
+				if i%2 == 1 {
+					return boom // the lead inserted above must vanish
+				}
+				return nil
+			})
+			if errors.Is(err, boom) {
+				failures.Add(1)
+			} else if err != nil {
+				t.Errorf("write %d: %v", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	read(t, s, func(tx leadflow.ReadTx) error {
+		n, _ := tx.CountLeads(ctx)
+		if n != 20 || failures.Load() != 20 {
+			t.Fatalf("leads = %d, failures = %d; want 20 and 20", n, failures.Load())
+		}
+		if _, err := tx.LeadByExternalID(ctx, "crm-1"); code(err) != leadflow.ENOTFOUND {
+			t.Fatalf("failed write left its lead: %v", err)
+		}
+		return nil
+	})
+	// A panicking write is reported as an error and leaves the store usable.
+	if err := s.Write(ctx, func(tx leadflow.Tx) error { panic("bad write") }); err == nil {
+		t.Fatal("panicking write returned nil")
+	}
+	write(t, s, func(tx leadflow.Tx) error { return tx.InsertLead(ctx, sampleLead(1001)) })
+}
+
+// testConcurrentWrites runs read-modify-write increments from many goroutines: serializable
+// writes lose none.
+func testConcurrentWrites(t *testing.T, s leadflow.Store) {
+	ctx := context.Background()
+	l := sampleLead(1)
+	l.CompanySize = 0
+	write(t, s, func(tx leadflow.Tx) error { return tx.InsertLead(ctx, l) })
+	var wg sync.WaitGroup
+	for g := 0; g < 50; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := 0; k < 10; k++ {
+				if err := s.Write(ctx, func(tx leadflow.Tx) error {
+					cur, err := tx.LeadByID(ctx, l.ID)
+					if err != nil {
+						return err
+					}
+					cur.CompanySize++
+					return tx.UpdateLead(ctx, cur)
+				}); err != nil {
+					t.Errorf("increment: %v", err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	read(t, s, func(tx leadflow.ReadTx) error {
+		got, _ := tx.LeadByID(ctx, l.ID)
+		if got.CompanySize != 500 {
+			t.Fatalf("lost updates: company_size = %d, want 500", got.CompanySize)
+		}
+		return nil
+	})
+}
+
+func testCosts(t *testing.T, s leadflow.Store) {
+	ctx := context.Background()
+	c := &leadflow.Cost{Source: "paid", Campaign: "brand", From: t0, To: t0.AddDate(0, 1, 0), Amount: 1200.5, Currency: "EUR"}
+	write(t, s, func(tx leadflow.Tx) error { return tx.InsertCost(ctx, c) })
+	read(t, s, func(tx leadflow.ReadTx) error {
+		in, _ := tx.Costs(ctx, t0.AddDate(0, 0, 10), t0.AddDate(0, 0, 11))
+		out, _ := tx.Costs(ctx, t0.AddDate(0, 2, 0), t0.AddDate(0, 3, 0))
+		if len(in) != 1 || in[0].Amount != 1200.5 || len(out) != 0 {
+			t.Fatalf("costs overlap query: %d %d", len(in), len(out))
+		}
+		return nil
+	})
+}

@@ -1,0 +1,99 @@
+package service
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/leadflow/leadflow"
+	"github.com/leadflow/leadflow/webhook"
+)
+
+// WebhookQueue adapts the store's outbox to the webhook worker.
+type WebhookQueue struct{ S *Service }
+
+// Due leases deliveries that are due.
+func (q WebhookQueue) Due(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]webhook.Delivery, error) {
+	var rows []leadflow.WebhookDelivery
+	err := q.S.store.Write(ctx, func(tx leadflow.Tx) error {
+		var err error
+		rows, err = tx.ClaimWebhooks(ctx, now, limit, lease)
+		return err
+	})
+	out := make([]webhook.Delivery, len(rows))
+	for i, r := range rows {
+		out[i] = webhook.Delivery{ID: r.ID, URL: r.URL, Secret: r.Secret, Event: r.Event, Body: r.Body, Attempts: r.Attempts}
+	}
+	return out, err
+}
+
+// Finish records an attempt in the delivery log and schedules a retry or closes the delivery.
+func (q WebhookQueue) Finish(ctx context.Context, d webhook.Delivery, r webhook.Result) error {
+	now := q.S.clock.Now()
+	row := leadflow.WebhookDelivery{ID: d.ID, Attempts: d.Attempts + 1, LastStatus: r.Status, LastError: r.Err, NextAttemptAt: r.NextAttempt, Status: leadflow.WebhookPending}
+	switch {
+	case r.Done:
+		row.Status, row.DeliveredAt = leadflow.WebhookDelivered, &now
+	case r.Dead:
+		row.Status = leadflow.WebhookDead
+	}
+	return q.S.store.Write(ctx, func(tx leadflow.Tx) error {
+		return tx.FinishWebhook(ctx, row, leadflow.WebhookAttempt{DeliveryID: d.ID, At: now, Status: r.Status, Error: r.Err, Duration: r.Duration})
+	})
+}
+
+// Background runs the service's periodic work until ctx ends: model rescoring jobs, the decay
+// sweep and configuration refresh. Goroutine ownership: the caller owns the goroutine that calls
+// Background; it returns after ctx is done.
+func (s *Service) Background(ctx context.Context, sweepEvery, refreshEvery time.Duration) {
+	if sweepEvery <= 0 {
+		sweepEvery = time.Minute
+	}
+	if refreshEvery <= 0 {
+		refreshEvery = 5 * time.Second
+	}
+	sweep := time.NewTicker(sweepEvery)
+	defer sweep.Stop()
+	refresh := time.NewTicker(refreshEvery)
+	defer refresh.Stop()
+	rescoreIdle := time.NewTicker(10 * time.Second) // resumes a job left by a restart
+	defer rescoreIdle.Stop()
+	s.KickRescore()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.kickRS:
+			s.drainRescore(ctx)
+		case <-rescoreIdle.C:
+			s.drainRescore(ctx)
+		case <-sweep.C:
+			for {
+				n, err := s.DecaySweep(ctx)
+				if err != nil {
+					s.log.Error("decay sweep", slog.Any("err", err))
+				}
+				if err != nil || n < SweepChunk || ctx.Err() != nil {
+					break
+				}
+			}
+		case <-refresh.C:
+			if err := s.Refresh(ctx); err != nil && ctx.Err() == nil {
+				s.log.Error("refresh configuration", slog.Any("err", err))
+			}
+		}
+	}
+}
+
+func (s *Service) drainRescore(ctx context.Context) {
+	for ctx.Err() == nil {
+		more, err := s.RescoreStep(ctx)
+		if err != nil {
+			s.log.Error("rescore step", slog.Any("err", err))
+			return
+		}
+		if !more {
+			return
+		}
+	}
+}

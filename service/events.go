@@ -1,0 +1,243 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/leadflow/leadflow"
+)
+
+// MaxBatch is the most leads or events one batch request may carry.
+const MaxBatch = 5000
+
+// EventResult is the outcome of one event of a request, in request order.
+type EventResult struct {
+	Index     int                   `json:"index"`
+	ID        int64                 `json:"id,omitempty"`
+	LeadID    int64                 `json:"lead_id,omitempty"`
+	Duplicate bool                  `json:"duplicate,omitempty"` // an event with this event_id was already stored
+	LeadNew   bool                  `json:"lead_created,omitempty"`
+	Errors    []leadflow.FieldError `json:"errors,omitempty"`
+}
+
+// EventsResult is the answer to an event ingestion request.
+type EventsResult struct {
+	Accepted   int           `json:"accepted"`
+	Duplicates int           `json:"duplicates"`
+	Rejected   int           `json:"rejected"`
+	Results    []EventResult `json:"results"`
+}
+
+// RecordEvents stores activity events (S-LEAD-4) and rescores each touched lead once, in one
+// transaction (S-SCORE-7). Invalid events are reported per row and the valid ones are kept;
+// events referencing an unknown email create the lead when ingest settings allow it.
+func (s *Service) RecordEvents(ctx context.Context, a Actor, in []leadflow.EventInput, idem *Idempotency) (EventsResult, *Replay, error) {
+	if len(in) > MaxBatch {
+		return EventsResult{}, nil, leadflow.Invalid("events", fmt.Sprintf("at most %d events per request", MaxBatch))
+	}
+	now := s.clock.Now()
+	res := EventsResult{Results: make([]EventResult, len(in))}
+	for i := range in {
+		res.Results[i].Index = i
+		res.Results[i].Errors = validateEventInput(&in[i], now)
+	}
+	var replay *Replay
+	err := s.write(ctx, func(tx leadflow.Tx, fx *effects) error {
+		var err error
+		if replay, err = checkIdempotency(ctx, tx, idem); err != nil || replay != nil {
+			return err
+		}
+		if err := s.recordEventsInTx(ctx, tx, fx, a, in, res.Results); err != nil {
+			return err
+		}
+		res.Accepted, res.Duplicates, res.Rejected = 0, 0, 0
+		for _, r := range res.Results {
+			switch {
+			case len(r.Errors) > 0:
+				res.Rejected++
+			case r.Duplicate:
+				res.Duplicates++
+			default:
+				res.Accepted++
+			}
+		}
+		return storeIdempotency(ctx, tx, idem, 200, res, 0, now)
+	})
+	return res, replay, err
+}
+
+// touchedLead is a lead loaded once per request, with the events that changed it.
+type touchedLead struct {
+	lead    *leadflow.Lead
+	before  leadflow.Lead
+	types   []string
+	rebuild bool // scored by an older model: rebuild hits from all events
+	consent bool
+}
+
+func (s *Service) recordEventsInTx(ctx context.Context, tx leadflow.Tx, fx *effects, a Actor, in []leadflow.EventInput, results []EventResult) error {
+	m, _, _, ingest := s.snapshot()
+	version := m.Model().Version
+	now := s.clock.Now()
+	byKey := map[string]*touchedLead{}
+	var order []*touchedLead
+	track := func(l *leadflow.Lead) *touchedLead {
+		if t, ok := byKey[fmt.Sprint("id:", l.ID)]; ok {
+			return t
+		}
+		t := &touchedLead{lead: l, before: *cloneLead(l), rebuild: l.Score.ModelVersion != version}
+		byKey[fmt.Sprint("id:", l.ID)] = t
+		if l.ExternalID != "" {
+			byKey["ext:"+l.ExternalID] = t
+		}
+		if l.Email != "" {
+			byKey["email:"+leadflow.NormalizeEmail(l.Email)] = t
+		}
+		order = append(order, t)
+		return t
+	}
+	for i := range in {
+		ev, r := &in[i], &results[i]
+		if len(r.Errors) > 0 {
+			continue
+		}
+		t, created, err := s.resolveLead(ctx, tx, fx, a, ev, byKey, track, ingest)
+		if err != nil {
+			if e, ok := asError(err); ok && e.Code != leadflow.EINTERNAL {
+				r.Errors = append(r.Errors, fieldErrors(e, "lead_id")...)
+				continue
+			}
+			return err
+		}
+		e := &leadflow.Event{EventID: strings.TrimSpace(ev.EventID), LeadID: t.lead.ID, Type: ev.Type, Properties: ev.Properties, ReceivedAt: now, OccurredAt: now}
+		if ev.OccurredAt != nil {
+			e.OccurredAt = ev.OccurredAt.UTC()
+		}
+		inserted, err := tx.InsertEvent(ctx, e)
+		if err != nil {
+			return err
+		}
+		r.LeadID, r.LeadNew = t.lead.ID, created
+		if !inserted {
+			r.Duplicate = true
+			continue
+		}
+		r.ID = e.ID
+		t.types = append(t.types, e.Type)
+		if !t.rebuild {
+			t.lead.Hits, _ = m.Record(t.lead.Hits, e, now)
+		}
+		if e.Type == "unsubscribe" && t.lead.Consent["email"] != false || e.Type == "unsubscribe" && t.lead.Consent == nil {
+			if t.lead.Consent == nil {
+				t.lead.Consent = map[string]bool{}
+			}
+			t.lead.Consent["email"] = false // honour unsubscribe (S-LEAD-6)
+			t.consent = true
+		}
+	}
+	for _, t := range order {
+		if len(t.types) == 0 {
+			continue
+		}
+		l := t.lead
+		if t.rebuild {
+			evs, err := tx.EventsByLead(ctx, l.ID)
+			if err != nil {
+				return err
+			}
+			l.Hits = m.HitsFromEvents(evs, now)
+		}
+		l.UpdatedAt = now
+		sc := s.score(l, now, true)
+		if err := tx.UpdateLead(ctx, l); err != nil {
+			return err
+		}
+		if t.consent {
+			if err := tx.AppendHistory(ctx, leadflow.HistoryEntry{LeadID: l.ID, At: now, Actor: a.Name, Kind: leadflow.HistoryConsent, Field: "consent.email", Old: "true", New: "false", Reason: "unsubscribe event"}); err != nil {
+				return err
+			}
+		}
+		if err := s.recordScore(ctx, tx, fx, l, sc, a, eventReason(t.types)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func eventReason(types []string) string {
+	if len(types) == 1 {
+		return "event " + types[0]
+	}
+	return fmt.Sprintf("%d events (%s …)", len(types), types[0])
+}
+
+// resolveLead finds the lead an event refers to, creating it for an unknown email when allowed.
+func (s *Service) resolveLead(ctx context.Context, tx leadflow.Tx, fx *effects, a Actor, ev *leadflow.EventInput,
+	byKey map[string]*touchedLead, track func(*leadflow.Lead) *touchedLead, ingest IngestSettings) (*touchedLead, bool, error) {
+	var key string
+	var load func() (*leadflow.Lead, error)
+	switch {
+	case ev.LeadID != 0:
+		key, load = fmt.Sprint("id:", ev.LeadID), func() (*leadflow.Lead, error) { return tx.LeadByID(ctx, ev.LeadID) }
+	case strings.TrimSpace(ev.ExternalID) != "":
+		ext := strings.TrimSpace(ev.ExternalID)
+		key, load = "ext:"+ext, func() (*leadflow.Lead, error) { return tx.LeadByExternalID(ctx, ext) }
+	default:
+		key, load = "email:"+leadflow.NormalizeEmail(ev.Email), func() (*leadflow.Lead, error) { return tx.LeadByEmail(ctx, ev.Email) }
+	}
+	if t, ok := byKey[key]; ok {
+		return t, false, nil
+	}
+	l, err := load()
+	if err == nil {
+		return track(l), false, nil
+	}
+	if !isNotFound(err) {
+		return nil, false, err
+	}
+	if ev.LeadID != 0 || strings.TrimSpace(ev.ExternalID) != "" && strings.TrimSpace(ev.Email) == "" {
+		return nil, false, &leadflow.Error{Code: leadflow.ENOTFOUND, Message: "lead not found",
+			Fields: []leadflow.FieldError{{Field: refField(ev), Reason: "no lead with this " + refField(ev)}}}
+	}
+	if !ingest.CreateLeadsFromEvents {
+		return nil, false, &leadflow.Error{Code: leadflow.ENOTFOUND, Message: "lead not found",
+			Fields: []leadflow.FieldError{{Field: "email", Reason: "no lead with this email and creating leads from events is disabled"}}}
+	}
+	li := leadflow.LeadInput{}
+	if ev.Lead != nil {
+		li = *ev.Lead
+	}
+	email := strings.TrimSpace(ev.Email)
+	li.Email = &email
+	if ext := strings.TrimSpace(ev.ExternalID); ext != "" {
+		li.ExternalID = &ext
+	}
+	if fe := validateLeadInput(&li, true); len(fe) > 0 {
+		return nil, false, &leadflow.Error{Code: leadflow.EINVALID, Message: "invalid lead", Fields: fe}
+	}
+	nl, _, err := s.upsertInTx(ctx, tx, fx, a, &li)
+	if err != nil {
+		return nil, false, err
+	}
+	return track(nl), true, nil
+}
+
+func refField(ev *leadflow.EventInput) string {
+	switch {
+	case ev.LeadID != 0:
+		return "lead_id"
+	case strings.TrimSpace(ev.ExternalID) != "":
+		return "external_id"
+	default:
+		return "email"
+	}
+}
+
+// fieldErrors returns an error's field errors, or one naming field with the message.
+func fieldErrors(e *leadflow.Error, field string) []leadflow.FieldError {
+	if len(e.Fields) > 0 {
+		return e.Fields
+	}
+	return []leadflow.FieldError{{Field: field, Reason: e.Message}}
+}

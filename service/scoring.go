@@ -1,0 +1,490 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/leadflow/leadflow"
+	"github.com/leadflow/leadflow/lifecycle"
+	"github.com/leadflow/leadflow/score"
+)
+
+// scoreChange is what rescoring a lead changed, recorded after the lead row is written.
+type scoreChange struct {
+	old       leadflow.Score
+	stageFrom leadflow.Stage
+	stageTo   leadflow.Stage
+	crossed   []score.Action
+	decayOnly bool
+}
+
+// score recomputes l's score at now with the active model and applies the automatic MQL
+// transition (S-SCORE-6, S-LIFE-2). fireActions is false for decay sweeps and model rescoring,
+// which must not send demo invitations for changes the lead did not cause.
+func (s *Service) score(l *leadflow.Lead, now time.Time, fireActions bool) scoreChange {
+	m, life, _, _ := s.snapshot()
+	return applyScore(m, life, l, now, fireActions)
+}
+
+func applyScore(m *score.Compiled, life lifecycle.Config, l *leadflow.Lead, now time.Time, fireActions bool) scoreChange {
+	sc := scoreChange{old: l.Score}
+	r := m.Evaluate(l, l.Hits, now)
+	l.Score, l.RescoreAt = r.Score(now), r.RescoreAt
+	if to, ok := life.AutoStage(l); ok {
+		sc.stageFrom, sc.stageTo = l.Stage, to
+		l.Stage = to
+		l.StageReason = fmt.Sprintf("score %s reached the MQL threshold %s", fmtPoints(l.Score.Total), fmtPoints(life.MQLThreshold))
+	}
+	if fireActions {
+		for _, a := range m.Model().Actions {
+			if score.CrossedUp(a, sc.old.Total, l.Score.Total) {
+				sc.crossed = append(sc.crossed, a)
+			}
+		}
+	}
+	return sc
+}
+
+func fmtPoints(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+// recordScore writes the history, stage change, domain events and threshold actions of a score
+// change; the lead row itself is already written.
+func (s *Service) recordScore(ctx context.Context, tx leadflow.Tx, fx *effects, l *leadflow.Lead, sc scoreChange, a Actor, reason string) error {
+	now := l.Score.ScoredAt
+	_, _, subs, _ := s.snapshot()
+	moved := sc.old.Total != l.Score.Total || sc.old.Band != l.Score.Band || sc.old.Grade != l.Score.Grade || sc.old.ModelVersion != l.Score.ModelVersion
+	if sc.decayOnly && math.Abs(sc.old.Total-l.Score.Total) < 1 && sc.old.Band == l.Score.Band && sc.old.Grade == l.Score.Grade {
+		moved = false // small decay steps are not history-worthy; the live score shows them
+	}
+	if moved {
+		if err := tx.AppendHistory(ctx, leadflow.HistoryEntry{LeadID: l.ID, At: now, Actor: a.Name, Kind: leadflow.HistoryScore, Field: "total",
+			Old: fmtPoints(sc.old.Total), New: fmtPoints(l.Score.Total), Reason: reason, ModelVersion: l.Score.ModelVersion}); err != nil {
+			return err
+		}
+		if err := s.publish(ctx, tx, fx, subs, "lead.scored", map[string]any{"lead_id": l.ID, "old": sc.old, "new": l.Score, "reason": reason}); err != nil {
+			return err
+		}
+	}
+	if sc.stageTo != "" {
+		if err := s.recordStage(ctx, tx, fx, l, sc.stageFrom, sc.stageTo, System, l.StageReason, now); err != nil {
+			return err
+		}
+	}
+	for _, act := range sc.crossed {
+		body, err := eventBody("lead.threshold_crossed", now, map[string]any{"action": act.ID, "threshold": act.Threshold, "lead": l, "previous_total": sc.old.Total})
+		if err != nil {
+			return err
+		}
+		if err := s.enqueue(ctx, tx, fx, act.WebhookURL, act.Secret, "lead.threshold_crossed", body); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recordStage writes a stage transition to history, the anonymous funnel log and the outbox.
+func (s *Service) recordStage(ctx context.Context, tx leadflow.Tx, fx *effects, l *leadflow.Lead, from, to leadflow.Stage, a Actor, reason string, now time.Time) error {
+	if err := tx.AppendHistory(ctx, leadflow.HistoryEntry{LeadID: l.ID, At: now, Actor: a.Name, Kind: leadflow.HistoryStage, Field: "stage", Old: string(from), New: string(to), Reason: reason}); err != nil {
+		return err
+	}
+	if err := tx.InsertStageChange(ctx, leadflow.StageChange{LeadID: l.ID, From: from, To: to, At: now, Source: l.Source, Campaign: l.Campaign}); err != nil {
+		return err
+	}
+	_, _, subs, _ := s.snapshot()
+	return s.publish(ctx, tx, fx, subs, "lead.stage_changed", map[string]any{"lead_id": l.ID, "from": from, "to": to, "reason": reason, "by": a.Name})
+}
+
+// Explanation is why a lead has its score (S-SCORE-9).
+type Explanation struct {
+	LeadID        int64                `json:"lead_id"`
+	Fit           float64              `json:"fit"`
+	Engagement    float64              `json:"engagement"`
+	Total         float64              `json:"total"`
+	Grade         string               `json:"grade"`
+	Band          string               `json:"band"`
+	ModelVersion  int                  `json:"model_version"`
+	At            time.Time            `json:"at"`
+	Unqualified   bool                 `json:"unqualified"`
+	MQLThreshold  float64              `json:"mql_threshold"`
+	Contributions []score.Contribution `json:"contributions"`
+	// Stored is the score last written to the database; it differs from the live figures above
+	// only by decay or expiry since then.
+	Stored leadflow.Score `json:"stored"`
+}
+
+// Explain returns the live score of a lead with every contributing rule.
+func (s *Service) Explain(ctx context.Context, a Actor, id int64) (*Explanation, error) {
+	var l *leadflow.Lead
+	err := s.read(ctx, func(tx leadflow.ReadTx) error {
+		var err error
+		if l, err = s.visibleLead(ctx, tx, a, id); err != nil {
+			return err
+		}
+		m, _, _, _ := s.snapshot()
+		if l.Score.ModelVersion != m.Model().Version { // not yet rescored by the background job
+			evs, err := tx.EventsByLead(ctx, id)
+			if err != nil {
+				return err
+			}
+			l.Hits = m.HitsFromEvents(evs, s.clock.Now())
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.explain(l), nil
+}
+
+func (s *Service) explain(l *leadflow.Lead) *Explanation {
+	m, life, _, _ := s.snapshot()
+	now := s.clock.Now()
+	r := m.Evaluate(l, l.Hits, now)
+	contrib := r.Contributions
+	if contrib == nil {
+		contrib = []score.Contribution{}
+	}
+	return &Explanation{LeadID: l.ID, Fit: r.Fit, Engagement: r.Engagement, Total: r.Total, Grade: r.Grade, Band: r.Band,
+		ModelVersion: r.ModelVersion, At: now, Unqualified: r.Total < life.UnqualifiedBelow, MQLThreshold: life.MQLThreshold,
+		Contributions: contrib, Stored: l.Score}
+}
+
+// PutModel stores a new model version, makes it active and starts rescoring every lead in the
+// background (S-SCORE-8).
+func (s *Service) PutModel(ctx context.Context, a Actor, m score.Model) (score.Model, *leadflow.RescoreJob, error) {
+	m.Version = 0
+	if _, err := m.Compile(); err != nil {
+		return score.Model{}, nil, err
+	}
+	body, err := json.Marshal(m)
+	if err != nil {
+		return score.Model{}, nil, fmt.Errorf("encode model: %w", err)
+	}
+	rec := &leadflow.ModelRecord{Body: body, CreatedAt: s.clock.Now(), CreatedBy: a.Name}
+	job := &leadflow.RescoreJob{Status: "running", StartedAt: s.clock.Now()}
+	err = s.write(ctx, func(tx leadflow.Tx, fx *effects) error {
+		if err := tx.InsertModel(ctx, rec); err != nil {
+			return err
+		}
+		running, err := tx.RescoreJobs(ctx, 20)
+		if err != nil {
+			return err
+		}
+		for _, j := range running {
+			if j.Status == "running" {
+				j.Status = "superseded"
+				now := s.clock.Now()
+				j.FinishedAt = &now
+				if err := tx.UpdateRescoreJob(ctx, &j); err != nil {
+					return err
+				}
+			}
+		}
+		if job.Total, err = tx.CountLeads(ctx); err != nil {
+			return err
+		}
+		job.ModelVersion = rec.Version
+		return tx.InsertRescoreJob(ctx, job)
+	})
+	if err != nil {
+		return score.Model{}, nil, err
+	}
+	if err := s.reload(ctx); err != nil {
+		return score.Model{}, nil, err
+	}
+	s.KickRescore()
+	return s.Model(), job, nil
+}
+
+// KickRescore wakes the background rescoring worker.
+func (s *Service) KickRescore() {
+	select {
+	case s.kickRS <- struct{}{}:
+	default:
+	}
+}
+
+// RescoreJobs lists recent rescoring jobs, newest first, with their progress.
+func (s *Service) RescoreJobs(ctx context.Context, limit int) ([]leadflow.RescoreJob, error) {
+	var out []leadflow.RescoreJob
+	err := s.read(ctx, func(tx leadflow.ReadTx) error {
+		var err error
+		out, err = tx.RescoreJobs(ctx, limit)
+		return err
+	})
+	return out, err
+}
+
+// Models lists stored model versions, newest first.
+func (s *Service) Models(ctx context.Context) ([]leadflow.ModelRecord, error) {
+	var out []leadflow.ModelRecord
+	err := s.read(ctx, func(tx leadflow.ReadTx) error {
+		var err error
+		out, err = tx.Models(ctx)
+		return err
+	})
+	return out, err
+}
+
+// RescoreChunk is how many leads one rescoring transaction handles.
+const RescoreChunk = 1000
+
+// RescoreStep rescores the next chunk of the newest running job with that job's model. It returns
+// false when no job has work left. Each chunk and the job's progress commit together, so a
+// restart resumes exactly where the last commit stopped.
+func (s *Service) RescoreStep(ctx context.Context) (bool, error) {
+	more := false
+	err := s.write(ctx, func(tx leadflow.Tx, fx *effects) error {
+		more = false
+		jobs, err := tx.RescoreJobs(ctx, 1)
+		if err != nil || len(jobs) == 0 || jobs[0].Status != "running" {
+			return err
+		}
+		job := jobs[0]
+		m, life, _, _ := s.snapshot()
+		if m.Model().Version != job.ModelVersion {
+			rec, err := tx.Model(ctx, job.ModelVersion)
+			if err != nil {
+				return err
+			}
+			if m, err = compileRecord(rec); err != nil {
+				return err
+			}
+		}
+		leads, err := tx.LeadsAfter(ctx, job.LastLeadID, RescoreChunk)
+		if err != nil {
+			return err
+		}
+		now := s.clock.Now()
+		if len(leads) == 0 {
+			job.Status, job.FinishedAt = "done", &now
+			return tx.UpdateRescoreJob(ctx, &job)
+		}
+		events, err := tx.EventsForLeads(ctx, leads[0].ID, leads[len(leads)-1].ID)
+		if err != nil {
+			return err
+		}
+		reason := fmt.Sprintf("rescored with model v%d", job.ModelVersion)
+		var scoresOnly []leadflow.Lead
+		for i := range leads {
+			l := &leads[i]
+			l.Hits = m.HitsFromEvents(events[l.ID], now)
+			sc := applyScore(m, life, l, now, false)
+			if sc.stageTo != "" {
+				if err := tx.UpdateLead(ctx, l); err != nil {
+					return err
+				}
+			} else {
+				scoresOnly = append(scoresOnly, *l)
+			}
+			if sc.old.Total != l.Score.Total || sc.stageTo != "" {
+				job.Changed++
+			}
+			if err := s.recordScore(ctx, tx, fx, l, sc, System, reason); err != nil {
+				return err
+			}
+		}
+		if err := tx.UpdateScores(ctx, scoresOnly); err != nil {
+			return err
+		}
+		job.Done += int64(len(leads))
+		job.LastLeadID = leads[len(leads)-1].ID
+		if job.Done > job.Total {
+			job.Total = job.Done // leads created during the job
+		}
+		more = true
+		return tx.UpdateRescoreJob(ctx, &job)
+	})
+	return more, err
+}
+
+// RescoreAll runs the running job to completion in the foreground (leadflow rescore).
+func (s *Service) RescoreAll(ctx context.Context, progress func(done, total int64)) error {
+	for {
+		more, err := s.RescoreStep(ctx)
+		if err != nil {
+			return err
+		}
+		if progress != nil {
+			if jobs, err := s.RescoreJobs(ctx, 1); err == nil && len(jobs) > 0 {
+				progress(jobs[0].Done, jobs[0].Total)
+			}
+		}
+		if !more {
+			return nil
+		}
+	}
+}
+
+// StartRescore creates a job that rescores every lead with the active model (leadflow rescore).
+func (s *Service) StartRescore(ctx context.Context) (*leadflow.RescoreJob, error) {
+	job := &leadflow.RescoreJob{Status: "running", StartedAt: s.clock.Now(), ModelVersion: s.Model().Version}
+	err := s.write(ctx, func(tx leadflow.Tx, fx *effects) error {
+		var err error
+		if job.Total, err = tx.CountLeads(ctx); err != nil {
+			return err
+		}
+		return tx.InsertRescoreJob(ctx, job)
+	})
+	return job, err
+}
+
+// SweepChunk is how many due leads one decay sweep transaction handles.
+const SweepChunk = 500
+
+// DecaySweep rewrites the stored scores of leads whose decay or expiry time has come, so stored
+// scores are never staler than score.DecayResolution (S-SCORE-7). It returns how many leads it
+// rescored.
+func (s *Service) DecaySweep(ctx context.Context) (int, error) {
+	n := 0
+	err := s.write(ctx, func(tx leadflow.Tx, fx *effects) error {
+		now := s.clock.Now()
+		leads, err := tx.LeadsDue(ctx, now, SweepChunk)
+		if err != nil {
+			return err
+		}
+		m, _, _, _ := s.snapshot()
+		for i := range leads {
+			l := &leads[i]
+			if l.Score.ModelVersion != m.Model().Version {
+				evs, err := tx.EventsByLead(ctx, l.ID)
+				if err != nil {
+					return err
+				}
+				l.Hits = m.HitsFromEvents(evs, now)
+			}
+			sc := s.score(l, now, false)
+			sc.decayOnly = true
+			if err := tx.UpdateLead(ctx, l); err != nil {
+				return err
+			}
+			if err := s.recordScore(ctx, tx, fx, l, sc, System, "decay"); err != nil {
+				return err
+			}
+		}
+		n = len(leads)
+		return nil
+	})
+	return n, err
+}
+
+// Preview is the effect a proposed model would have on the current leads (S-SCORE-8).
+type Preview struct {
+	Leads          int            `json:"leads"`
+	CurrentMean    float64        `json:"current_mean"`
+	ProposedMean   float64        `json:"proposed_mean"`
+	CurrentBands   map[string]int `json:"current_bands"`
+	ProposedBands  map[string]int `json:"proposed_bands"`
+	CurrentGrades  map[string]int `json:"current_grades"`
+	ProposedGrades map[string]int `json:"proposed_grades"`
+	// Histograms count leads per 10-point bucket of the total ("-10", "0", "10", … "100+").
+	CurrentHistogram  map[string]int `json:"current_histogram"`
+	ProposedHistogram map[string]int `json:"proposed_histogram"`
+	BandChanges       map[string]int `json:"band_changes"` // "warm→hot": n
+	NewMQLs           int            `json:"new_mqls"`     // new or nurture leads that would become MQLs
+	BelowMQL          int            `json:"below_mql"`    // MQLs whose score would fall under the threshold
+	Unqualified       int            `json:"unqualified"`  // leads that would score under the unqualified threshold
+	BiggestChanges    []LeadDelta    `json:"biggest_changes"`
+}
+
+// LeadDelta is one lead's score under the current and the proposed model.
+type LeadDelta struct {
+	LeadID   int64   `json:"lead_id"`
+	Company  string  `json:"company,omitempty"`
+	Current  float64 `json:"current"`
+	Proposed float64 `json:"proposed"`
+}
+
+// PreviewModel scores every current lead (or the newest limit leads when limit > 0) with a
+// proposed model without storing anything.
+func (s *Service) PreviewModel(ctx context.Context, proposed score.Model, limit int) (*Preview, error) {
+	pm, err := proposed.Compile()
+	if err != nil {
+		return nil, err
+	}
+	cur, life, _, _ := s.snapshot()
+	now := s.clock.Now()
+	p := &Preview{CurrentBands: map[string]int{}, ProposedBands: map[string]int{}, CurrentGrades: map[string]int{}, ProposedGrades: map[string]int{},
+		CurrentHistogram: map[string]int{}, ProposedHistogram: map[string]int{}, BandChanges: map[string]int{}, BiggestChanges: []LeadDelta{}}
+	var sumCur, sumNew float64
+	var after int64
+	for limit <= 0 || p.Leads < limit {
+		var leads []leadflow.Lead
+		var events map[int64][]leadflow.Event
+		err := s.read(ctx, func(tx leadflow.ReadTx) error {
+			var err error
+			if leads, err = tx.LeadsAfter(ctx, after, RescoreChunk); err != nil || len(leads) == 0 {
+				return err
+			}
+			events, err = tx.EventsForLeads(ctx, leads[0].ID, leads[len(leads)-1].ID)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		if len(leads) == 0 {
+			break
+		}
+		after = leads[len(leads)-1].ID
+		for i := range leads {
+			if limit > 0 && p.Leads >= limit {
+				break
+			}
+			l := &leads[i]
+			c := cur.Evaluate(l, cur.HitsFromEvents(events[l.ID], now), now)
+			n := pm.Evaluate(l, pm.HitsFromEvents(events[l.ID], now), now)
+			p.Leads++
+			sumCur += c.Total
+			sumNew += n.Total
+			p.CurrentBands[c.Band]++
+			p.ProposedBands[n.Band]++
+			p.CurrentGrades[c.Grade]++
+			p.ProposedGrades[n.Grade]++
+			p.CurrentHistogram[bucket(c.Total)]++
+			p.ProposedHistogram[bucket(n.Total)]++
+			if c.Band != n.Band {
+				p.BandChanges[c.Band+"→"+n.Band]++
+			}
+			if (l.Stage == leadflow.StageNew || l.Stage == leadflow.StageNurture) && n.Total >= life.MQLThreshold {
+				p.NewMQLs++
+			}
+			if l.Stage == leadflow.StageMQL && n.Total < life.MQLThreshold {
+				p.BelowMQL++
+			}
+			if n.Total < life.UnqualifiedBelow {
+				p.Unqualified++
+			}
+			p.BiggestChanges = keepBiggest(p.BiggestChanges, LeadDelta{LeadID: l.ID, Company: l.Company, Current: c.Total, Proposed: n.Total}, 10)
+		}
+	}
+	if p.Leads > 0 {
+		p.CurrentMean, p.ProposedMean = round2(sumCur/float64(p.Leads)), round2(sumNew/float64(p.Leads))
+	}
+	return p, nil
+}
+
+func bucket(total float64) string {
+	if total >= 100 {
+		return "100+"
+	}
+	return strconv.Itoa(int(math.Floor(total/10)) * 10)
+}
+
+func keepBiggest(list []LeadDelta, d LeadDelta, n int) []LeadDelta {
+	if d.Current == d.Proposed {
+		return list
+	}
+	list = append(list, d)
+	sort.SliceStable(list, func(i, j int) bool {
+		return math.Abs(list[i].Proposed-list[i].Current) > math.Abs(list[j].Proposed-list[j].Current)
+	})
+	if len(list) > n {
+		list = list[:n]
+	}
+	return list
+}

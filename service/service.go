@@ -1,0 +1,277 @@
+// Package service is leadflow's application layer: every write is one store transaction that
+// validates input, applies it, rescores the lead synchronously (S-SCORE-7), moves it through the
+// lifecycle and enqueues outbound webhooks in the same transaction (transactional outbox).
+// Nothing slow runs inside a transaction: webhooks are delivered by a worker after commit.
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/leadflow/leadflow"
+	"github.com/leadflow/leadflow/lifecycle"
+	"github.com/leadflow/leadflow/score"
+)
+
+// Settings keys in the store.
+const (
+	settingLifecycle     = "lifecycle"
+	settingSubscriptions = "webhooks.subscriptions"
+	settingIngest        = "ingest"
+)
+
+// Actor is who performs an operation; it is recorded in history.
+type Actor struct {
+	Name    string
+	Role    string
+	TokenID int64
+	RepID   int64
+}
+
+// System is the actor for background work.
+var System = Actor{Name: "system", Role: leadflow.RoleAdmin}
+
+// Subscription sends chosen domain events to a URL (S-NOTIFY-5).
+type Subscription struct {
+	URL    string   `json:"url" yaml:"url"`
+	Secret string   `json:"secret,omitempty" yaml:"secret,omitempty"`
+	Events []string `json:"events,omitempty" yaml:"events,omitempty"` // empty: all
+}
+
+// IngestSettings control lead intake.
+type IngestSettings struct {
+	// CreateLeadsFromEvents lets an event with an unknown email create the lead (S-LEAD-4).
+	CreateLeadsFromEvents bool `json:"create_leads_from_events" yaml:"create_leads_from_events"`
+}
+
+// Options configure a Service.
+type Options struct {
+	Clock  leadflow.Clock
+	Logger *slog.Logger
+	// OnCommit is called after a commit that enqueued webhooks (wakes the delivery worker).
+	OnWebhooks func()
+}
+
+// Service is leadflow's application layer. It is safe for concurrent use.
+type Service struct {
+	store  leadflow.Store
+	clock  leadflow.Clock
+	log    *slog.Logger
+	kickWH func()
+	kickRS chan struct{}
+	tokens *actorCache
+
+	mu     sync.RWMutex
+	model  *score.Compiled
+	life   lifecycle.Config
+	subs   []Subscription
+	ingest IngestSettings
+}
+
+// New loads the active configuration from the store, installing the defaults on a new database.
+func New(ctx context.Context, st leadflow.Store, opts Options) (*Service, error) {
+	if opts.Clock == nil {
+		opts.Clock = leadflow.SystemClock{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.OnWebhooks == nil {
+		opts.OnWebhooks = func() {}
+	}
+	s := &Service{store: st, clock: opts.Clock, log: opts.Logger, kickWH: opts.OnWebhooks, kickRS: make(chan struct{}, 1), tokens: &actorCache{m: map[string]cachedActor{}},
+		life: lifecycle.DefaultConfig(), ingest: IngestSettings{CreateLeadsFromEvents: true}}
+	if err := s.reload(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Store returns the underlying store.
+func (s *Service) Store() leadflow.Store { return s.store }
+
+// Clock returns the service clock.
+func (s *Service) Clock() leadflow.Clock { return s.clock }
+
+// reload reads the active model and settings, creating model version 1 from the defaults when the
+// database has none.
+func (s *Service) reload(ctx context.Context) error {
+	var rec *leadflow.ModelRecord
+	err := s.store.Read(ctx, func(tx leadflow.ReadTx) error {
+		var err error
+		rec, err = tx.Model(ctx, 0)
+		return err
+	})
+	if leadflow.ErrorCode(err) == leadflow.ENOTFOUND {
+		body, _ := json.Marshal(score.DefaultModel())
+		rec = &leadflow.ModelRecord{Body: body, CreatedAt: s.clock.Now(), CreatedBy: "default"}
+		err = s.store.Write(ctx, func(tx leadflow.Tx) error {
+			if cur, err := tx.Model(ctx, 0); err == nil { // another node won the race
+				rec = cur
+				return nil
+			}
+			return tx.InsertModel(ctx, rec)
+		})
+	}
+	if err != nil {
+		return fmt.Errorf("load scoring model: %w", err)
+	}
+	compiled, err := compileRecord(rec)
+	if err != nil {
+		return err
+	}
+	life, subs, ingest := lifecycle.DefaultConfig(), []Subscription(nil), IngestSettings{CreateLeadsFromEvents: true}
+	err = s.store.Read(ctx, func(tx leadflow.ReadTx) error {
+		for key, dst := range map[string]any{settingLifecycle: &life, settingSubscriptions: &subs, settingIngest: &ingest} {
+			b, err := tx.Setting(ctx, key)
+			if err != nil {
+				return err
+			}
+			if b != nil {
+				if err := json.Unmarshal(b, dst); err != nil {
+					return fmt.Errorf("setting %s: %w", key, err)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("load settings: %w", err)
+	}
+	s.mu.Lock()
+	s.model, s.life, s.subs, s.ingest = compiled, life, subs, ingest
+	s.mu.Unlock()
+	return nil
+}
+
+func compileRecord(rec *leadflow.ModelRecord) (*score.Compiled, error) {
+	var m score.Model
+	if err := json.Unmarshal(rec.Body, &m); err != nil {
+		return nil, fmt.Errorf("scoring model v%d: %w", rec.Version, err)
+	}
+	m.Version = rec.Version
+	c, err := m.Compile()
+	if err != nil {
+		return nil, fmt.Errorf("scoring model v%d: %w", rec.Version, err)
+	}
+	return c, nil
+}
+
+// snapshot returns the active configuration under the read lock.
+func (s *Service) snapshot() (*score.Compiled, lifecycle.Config, []Subscription, IngestSettings) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.model, s.life, s.subs, s.ingest
+}
+
+// Model returns the active scoring model.
+func (s *Service) Model() score.Model {
+	m, _, _, _ := s.snapshot()
+	return m.Model()
+}
+
+// Lifecycle returns the active lifecycle configuration.
+func (s *Service) Lifecycle() lifecycle.Config {
+	_, l, _, _ := s.snapshot()
+	return l
+}
+
+// Subscriptions returns the webhook subscriptions.
+func (s *Service) Subscriptions() []Subscription {
+	_, _, subs, _ := s.snapshot()
+	return subs
+}
+
+// Ingest returns the intake settings.
+func (s *Service) Ingest() IngestSettings {
+	_, _, _, in := s.snapshot()
+	return in
+}
+
+// write runs fn in one store transaction and wakes the webhook worker after a commit that
+// enqueued deliveries.
+func (s *Service) write(ctx context.Context, fn func(tx leadflow.Tx, fx *effects) error) error {
+	var fx effects
+	err := s.store.Write(ctx, func(tx leadflow.Tx) error {
+		fx = effects{}
+		return fn(tx, &fx)
+	})
+	if err == nil && fx.webhooks > 0 {
+		s.kickWH()
+	}
+	return err
+}
+
+// effects collects what a transaction did that matters after commit.
+type effects struct {
+	webhooks int
+}
+
+// read runs fn on a read view.
+func (s *Service) read(ctx context.Context, fn func(tx leadflow.ReadTx) error) error {
+	return s.store.Read(ctx, fn)
+}
+
+// publish enqueues a domain event to every subscription that wants it (S-NOTIFY-5) inside tx.
+func (s *Service) publish(ctx context.Context, tx leadflow.Tx, fx *effects, subs []Subscription, event string, payload any) error {
+	var body []byte
+	for _, sub := range subs {
+		if !wants(sub, event) {
+			continue
+		}
+		if body == nil {
+			var err error
+			if body, err = eventBody(event, s.clock.Now(), payload); err != nil {
+				return err
+			}
+		}
+		if err := s.enqueue(ctx, tx, fx, sub.URL, sub.Secret, event, body); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Service) enqueue(ctx context.Context, tx leadflow.Tx, fx *effects, url, secret, event string, body []byte) error {
+	now := s.clock.Now()
+	if err := tx.EnqueueWebhook(ctx, &leadflow.WebhookDelivery{URL: url, Secret: secret, Event: event, Body: body, NextAttemptAt: now, CreatedAt: now}); err != nil {
+		return err
+	}
+	fx.webhooks++
+	return nil
+}
+
+func wants(sub Subscription, event string) bool {
+	if len(sub.Events) == 0 {
+		return true
+	}
+	for _, e := range sub.Events {
+		if e == event || e == "*" {
+			return true
+		}
+	}
+	return false
+}
+
+func eventBody(event string, at time.Time, payload any) ([]byte, error) {
+	b, err := json.Marshal(map[string]any{"type": event, "occurred_at": at, "data": payload})
+	if err != nil {
+		return nil, fmt.Errorf("encode %s webhook: %w", event, err)
+	}
+	return b, nil
+}
+
+// isNotFound reports whether err is an ENOTFOUND error.
+func isNotFound(err error) bool { return leadflow.ErrorCode(err) == leadflow.ENOTFOUND }
+
+// errorsAs is errors.As for *leadflow.Error.
+func asError(err error) (*leadflow.Error, bool) {
+	var e *leadflow.Error
+	ok := errors.As(err, &e)
+	return e, ok
+}

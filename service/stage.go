@@ -1,0 +1,38 @@
+package service
+
+import (
+	"context"
+	"strings"
+
+	"github.com/leadflow/leadflow"
+	"github.com/leadflow/leadflow/lifecycle"
+)
+
+// ChangeStage moves a lead to another lifecycle stage after checking that the transition is
+// valid and, for SQL, that the qualification criteria are confirmed (S-LIFE-1, S-LIFE-2).
+func (s *Service) ChangeStage(ctx context.Context, a Actor, id int64, req lifecycle.Request) (*leadflow.Lead, error) {
+	req.Reason = strings.TrimSpace(req.Reason)
+	if len(req.Reason) > maxTextLen {
+		return nil, leadflow.Invalid("reason", "must be at most 500 characters")
+	}
+	var out *leadflow.Lead
+	err := s.write(ctx, func(tx leadflow.Tx, fx *effects) error {
+		l, err := s.visibleLead(ctx, tx, a, id)
+		if err != nil {
+			return err
+		}
+		criteria, err := s.Lifecycle().Check(l, req)
+		if err != nil {
+			return err
+		}
+		now := s.clock.Now()
+		from := l.Stage
+		l.Stage, l.StageReason, l.Criteria, l.UpdatedAt = req.To, req.Reason, criteria, now
+		if err := tx.UpdateLead(ctx, l); err != nil {
+			return err
+		}
+		out = l
+		return s.recordStage(ctx, tx, fx, l, from, req.To, a, req.Reason, now)
+	})
+	return out, err
+}

@@ -1,0 +1,187 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/leadflow/leadflow"
+	"github.com/leadflow/leadflow/demo"
+	"github.com/leadflow/leadflow/lifecycle"
+	"github.com/leadflow/leadflow/service"
+)
+
+// DemoStats summarises what LoadDemo stored.
+type DemoStats struct {
+	Leads, Events, StageChanges, Costs int
+}
+
+// LoadDemo replays a generated dataset through the service day by day, with the clock pinned to
+// each day so that creation times, decay and history look like months of real use. Leads then
+// walk to their outcomes through valid lifecycle transitions with BANT confirmed.
+func LoadDemo(ctx context.Context, svc *service.Service, clock *SettableClock, opts demo.Options) (DemoStats, error) {
+	ds := demo.Generate(opts)
+	actor := service.Actor{Name: "demo", Role: leadflow.RoleAdmin}
+	type item struct {
+		at   time.Time
+		kind int // 0 lead, 1 event, 2 outcome — the order within one day
+		lead int
+		ev   int
+	}
+	var items []item
+	for i, gl := range ds.Leads {
+		items = append(items, item{at: gl.CreatedAt, kind: 0, lead: i})
+		for k, ev := range gl.Events {
+			items = append(items, item{at: *ev.OccurredAt, kind: 1, lead: i, ev: k})
+		}
+		if gl.Outcome != "" {
+			items = append(items, item{at: gl.OutcomeAt, kind: 2, lead: i})
+		}
+	}
+	sort.SliceStable(items, func(a, b int) bool {
+		da, db := items[a].at.Truncate(24*time.Hour), items[b].at.Truncate(24*time.Hour)
+		if !da.Equal(db) {
+			return da.Before(db)
+		}
+		if items[a].kind != items[b].kind {
+			return items[a].kind < items[b].kind
+		}
+		return items[a].at.Before(items[b].at)
+	})
+	ids := make([]int64, len(ds.Leads))
+	var st DemoStats
+	for start := 0; start < len(items); {
+		day := items[start].at.Truncate(24 * time.Hour)
+		end := start
+		for end < len(items) && items[end].at.Truncate(24*time.Hour).Equal(day) {
+			end++
+		}
+		var leads []leadflow.LeadInput
+		var leadIdx []int
+		var events []leadflow.EventInput
+		var outcomes []int
+		for _, it := range items[start:end] {
+			switch it.kind {
+			case 0:
+				leads, leadIdx = append(leads, ds.Leads[it.lead].Input), append(leadIdx, it.lead)
+			case 1:
+				events = append(events, ds.Leads[it.lead].Events[it.ev])
+			case 2:
+				outcomes = append(outcomes, it.lead)
+			}
+		}
+		clock.Set(items[end-1].at.Add(time.Minute))
+		if len(leads) > 0 {
+			res, _, err := svc.UpsertLeads(ctx, actor, leads, nil, nil)
+			if err != nil {
+				return st, fmt.Errorf("demo leads: %w", err)
+			}
+			for k, r := range res.Rows {
+				if len(r.Errors) > 0 {
+					return st, fmt.Errorf("demo lead %d rejected: %v", leadIdx[k], r.Errors)
+				}
+				ids[leadIdx[k]] = r.ID
+			}
+			st.Leads += res.Created
+		}
+		for s := 0; s < len(events); s += service.MaxBatch {
+			res, _, err := svc.RecordEvents(ctx, actor, events[s:min(s+service.MaxBatch, len(events))], nil)
+			if err != nil {
+				return st, fmt.Errorf("demo events: %w", err)
+			}
+			st.Events += res.Accepted
+		}
+		n, err := walkOutcomes(ctx, svc, ds, ids, outcomes)
+		if err != nil {
+			return st, err
+		}
+		st.StageChanges += n
+		start = end
+	}
+	for _, c := range demo.Costs(opts) {
+		if _, err := svc.AddCost(ctx, c); err != nil {
+			return st, fmt.Errorf("demo cost: %w", err)
+		}
+		st.Costs++
+	}
+	return st, nil
+}
+
+// walkOutcomes moves leads to their generated outcome in parallel (writes group-commit).
+func walkOutcomes(ctx context.Context, svc *service.Service, ds demo.Dataset, ids []int64, leads []int) (int, error) {
+	var mu sync.Mutex
+	var firstErr error
+	total := 0
+	sem := make(chan struct{}, 16)
+	var wg sync.WaitGroup
+	for _, i := range leads {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			n, err := walkTo(ctx, svc, ids[i], ds.Leads[i].Outcome, ds.Leads[i].OutcomeReason)
+			mu.Lock()
+			defer mu.Unlock()
+			total += n
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+		}()
+	}
+	wg.Wait()
+	return total, firstErr
+}
+
+var bant = map[string]bool{"budget": true, "authority": true, "need": true, "timeline": true}
+
+// walkTo moves one lead through valid transitions to target, the way reps would: SAL, then SQL
+// with BANT confirmed, then opportunity and the close. A lead outside the ideal customer profile
+// cannot become an SQL; it is disqualified instead.
+func walkTo(ctx context.Context, svc *service.Service, id int64, target leadflow.Stage, reason string) (int, error) {
+	rep := service.Actor{Name: "demo-rep", Role: leadflow.RoleManager}
+	var path []lifecycle.Request
+	toSQL := []lifecycle.Request{{To: leadflow.StageSAL}, {To: leadflow.StageSQL, Criteria: bant, Reason: "BANT confirmed on discovery call"}}
+	switch target {
+	case leadflow.StageSQL:
+		path = toSQL
+	case leadflow.StageOpportunity:
+		path = append(toSQL, lifecycle.Request{To: leadflow.StageOpportunity})
+	case leadflow.StageCustomer:
+		path = append(toSQL, lifecycle.Request{To: leadflow.StageOpportunity}, lifecycle.Request{To: leadflow.StageCustomer, Reason: "closed won"})
+	case leadflow.StageLost:
+		path = append(toSQL, lifecycle.Request{To: leadflow.StageLost, Reason: reason})
+	case leadflow.StageDisqualified, leadflow.StageNurture:
+		path = []lifecycle.Request{{To: target, Reason: reason}}
+	}
+	n := 0
+	for _, req := range path {
+		l, err := svc.Lead(ctx, rep, id)
+		if err != nil {
+			return n, err
+		}
+		if l.Stage == req.To || !contains(lifecycle.Next(l.Stage), req.To) {
+			continue // e.g. already past SAL
+		}
+		if _, err := svc.ChangeStage(ctx, rep, id, req); err != nil {
+			if leadflow.ErrorCode(err) == leadflow.EINVALID && req.To == leadflow.StageSQL {
+				_, err = svc.ChangeStage(ctx, rep, id, lifecycle.Request{To: leadflow.StageDisqualified, Reason: "outside the ideal customer profile"})
+				return n + 1, err
+			}
+			return n, fmt.Errorf("demo lead %d → %s: %w", id, req.To, err)
+		}
+		n++
+	}
+	return n, nil
+}
+
+func contains(list []leadflow.Stage, s leadflow.Stage) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

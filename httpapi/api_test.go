@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -35,7 +36,7 @@ func setup(t *testing.T) *env {
 	clock := &app.SettableClock{}
 	clock.Set(t0)
 	m := &app.Main{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "leadflow.db"), Clock: clock,
-		AdminToken: "lf_test_admin_secret_0123456789", SweepEvery: time.Hour}
+		AdminToken: "lf_test_admin_secret_0123456789", SweepEvery: time.Hour, Logger: slog.New(slog.DiscardHandler)}
 	if err := m.Open(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -335,9 +335,5 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request, a service.Ac
 		// A single bad event is a plain validation problem, not a bulk report.
 		return &leadflow.Error{Code: leadflow.EINVALID, Message: "invalid event", Fields: res.Results[0].Errors}
 	}
-	status := http.StatusOK
-	if res.Accepted > 0 {
-		status = http.StatusAccepted
-	}
-	return writeJSON(w, status, res)
+	return writeJSON(w, res.Status(), res)
 }

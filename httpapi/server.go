@@ -236,7 +236,11 @@ func writeReplay(w http.ResponseWriter, rp *service.Replay) error {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Idempotent-Replayed", "true")
 	w.WriteHeader(rp.Status)
-	_, err := w.Write(rp.Body)
+	body := rp.Body
+	if len(body) > 0 && body[len(body)-1] != '\n' {
+		body = append(body, '\n') // byte-identical to the first answer, which json.Encoder ended with a newline
+	}
+	_, err := w.Write(body)
 	return err
 }
 

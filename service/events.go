@@ -29,6 +29,14 @@ type EventsResult struct {
 	Results    []EventResult `json:"results"`
 }
 
+// Status is the HTTP status of the answer: 202 when any event was accepted, else 200.
+func (r EventsResult) Status() int {
+	if r.Accepted > 0 {
+		return 202
+	}
+	return 200
+}
+
 // RecordEvents stores activity events (S-LEAD-4) and rescores each touched lead once, in one
 // transaction (S-SCORE-7). Invalid events are reported per row and the valid ones are kept;
 // events referencing an unknown email create the lead when ingest settings allow it.
@@ -62,7 +70,7 @@ func (s *Service) RecordEvents(ctx context.Context, a Actor, in []leadflow.Event
 				res.Accepted++
 			}
 		}
-		return storeIdempotency(ctx, tx, idem, 200, res, 0, now)
+		return storeIdempotency(ctx, tx, idem, res.Status(), res, 0, now)
 	})
 	return res, replay, err
 }

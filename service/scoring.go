@@ -58,6 +58,9 @@ func (s *Service) recordScore(ctx context.Context, tx leadflow.Tx, fx *effects, 
 	now := l.Score.ScoredAt
 	_, _, subs, _ := s.snapshot()
 	moved := sc.old.Total != l.Score.Total || sc.old.Band != l.Score.Band || sc.old.Grade != l.Score.Grade || sc.old.ModelVersion != l.Score.ModelVersion
+	if sc.old.ModelVersion == 0 && sc.old.Total == l.Score.Total {
+		moved = false // a new lead that scored zero: the "created" entry says it all
+	}
 	if sc.decayOnly && math.Abs(sc.old.Total-l.Score.Total) < 1 && sc.old.Band == l.Score.Band && sc.old.Grade == l.Score.Grade {
 		moved = false // small decay steps are not history-worthy; the live score shows them
 	}

@@ -312,6 +312,12 @@ func testHistoryAndErase(t *testing.T, s leadflow.Store) {
 	if err := s.Write(ctx, func(tx leadflow.Tx) error { return tx.EraseLead(ctx, gone.ID) }); code(err) != leadflow.ENOTFOUND {
 		t.Fatalf("erase twice: got %v, want not_found", err)
 	}
+	// An erased lead's id is never given to another person.
+	next := sampleLead(3)
+	write(t, s, func(tx leadflow.Tx) error { return tx.InsertLead(ctx, next) })
+	if next.ID <= gone.ID {
+		t.Fatalf("new lead got id %d, reusing the erased lead's id %d", next.ID, gone.ID)
+	}
 }
 
 func testIdempotency(t *testing.T, s leadflow.Store) {

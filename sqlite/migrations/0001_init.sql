@@ -1,6 +1,6 @@
 -- leadflow schema, version 1 (SQLite).
 CREATE TABLE leads (
-    id            INTEGER PRIMARY KEY,
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
     external_id   TEXT UNIQUE,
     email_norm    TEXT UNIQUE,
     stage         TEXT    NOT NULL,
@@ -26,7 +26,7 @@ CREATE INDEX leads_owner ON leads (owner_id, id) WHERE owner_id IS NOT NULL;
 CREATE INDEX leads_rescore ON leads (rescore_at) WHERE rescore_at IS NOT NULL;
 
 CREATE TABLE events (
-    id          INTEGER PRIMARY KEY,
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
     event_id    TEXT UNIQUE,
     lead_id     INTEGER NOT NULL,
     type        TEXT    NOT NULL,
@@ -37,7 +37,7 @@ CREATE TABLE events (
 CREATE INDEX events_lead ON events (lead_id, occurred_at);
 
 CREATE TABLE lead_history (
-    id            INTEGER PRIMARY KEY,
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
     lead_id       INTEGER NOT NULL,
     at            INTEGER NOT NULL,
     actor         TEXT    NOT NULL,
@@ -51,7 +51,7 @@ CREATE TABLE lead_history (
 CREATE INDEX lead_history_lead ON lead_history (lead_id, id);
 
 CREATE TABLE stage_changes (
-    id         INTEGER PRIMARY KEY,
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
     lead_id    INTEGER,
     from_stage TEXT    NOT NULL,
     to_stage   TEXT    NOT NULL,
@@ -86,7 +86,7 @@ CREATE TABLE idempotency (
 CREATE INDEX idempotency_lead ON idempotency (lead_id) WHERE lead_id IS NOT NULL;
 
 CREATE TABLE tokens (
-    id         INTEGER PRIMARY KEY,
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
     name       TEXT    NOT NULL DEFAULT '',
     role       TEXT    NOT NULL,
     rep_id     INTEGER,
@@ -108,7 +108,7 @@ CREATE TABLE settings (
 );
 
 CREATE TABLE rescore_jobs (
-    id            INTEGER PRIMARY KEY,
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
     model_version INTEGER NOT NULL,
     status        TEXT    NOT NULL,
     total         INTEGER NOT NULL DEFAULT 0,
@@ -138,7 +138,7 @@ CREATE TABLE webhooks (
 CREATE INDEX webhooks_due ON webhooks (next_attempt_at) WHERE status = 'pending';
 
 CREATE TABLE webhook_attempts (
-    id          INTEGER PRIMARY KEY,
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
     delivery_id INTEGER NOT NULL,
     at          INTEGER NOT NULL,
     status      INTEGER NOT NULL,

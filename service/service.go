@@ -121,9 +121,13 @@ func (s *Service) reload(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load scoring model: %w", err)
 	}
-	compiled, err := compileRecord(rec)
-	if err != nil {
-		return err
+	s.mu.RLock()
+	compiled := s.model
+	s.mu.RUnlock()
+	if compiled == nil || compiled.Model().Version != rec.Version {
+		if compiled, err = compileRecord(rec); err != nil {
+			return err
+		}
 	}
 	life, subs, ingest := lifecycle.DefaultConfig(), []Subscription(nil), IngestSettings{CreateLeadsFromEvents: true}
 	err = s.store.Read(ctx, func(tx leadflow.ReadTx) error {

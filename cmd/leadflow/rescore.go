@@ -28,9 +28,13 @@ func runRescore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	start := time.Now()
-	last := time.Time{}
+	last, finished := time.Time{}, false
 	err = m.Service.RescoreAll(ctx, func(done, total int64) {
-		if time.Since(last) > time.Second || done >= total {
+		if finished {
+			return
+		}
+		finished = done >= total
+		if time.Since(last) > time.Second || finished {
 			last = time.Now()
 			pct := 100.0
 			if total > 0 {

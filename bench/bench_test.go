@@ -1,0 +1,176 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestQuickRun runs the whole bench at small sizes: every scenario must run, verify its row
+// counts (Run fails on a lost or refused write) and appear in the table.
+func TestQuickRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs every benchmark scenario (about 20 s)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	var buf bytes.Buffer
+	if err := Run(ctx, Options{Quick: true, RescoreLeads: 5000, Dir: t.TempDir()}, &buf); err != nil {
+		t.Fatalf("Run: %v\n%s", err, buf.String())
+	}
+	out := buf.String()
+	t.Log("\n" + out)
+	for _, row := range []string{
+		"| Single-lead HTTP ingest (64 clients) |",
+		"| Raw SQLite, 1 row per transaction (the single-lead rows) |",
+		"| Batch lead ingest over HTTP (1,000/request, 4 clients) |",
+		"| Batched event ingest over HTTP (1,000/request, 4 clients) |",
+		"| Single-event HTTP ingest (16 clients) |",
+		"| Rescoring 5,000 leads after a model change |",
+		"| Bulk load through the store (10,000 leads/txn, +1 event per 4 leads) |",
+		"| Peak RSS (whole process) |",
+		"| scenario | measured | p50 | p99 | raw SQLite ceiling | ratio | target | verdict |",
+		"- machine: ",
+		"- command: `",
+	} {
+		if !strings.Contains(out, row) {
+			t.Errorf("report lacks %q", row)
+		}
+	}
+	if strings.Contains(out, "FAILED") {
+		t.Errorf("report says FAILED")
+	}
+	// Every measured row has a ceiling (all but the reference rows and RSS).
+	for line := range strings.SplitSeq(out, "\n") {
+		if strings.HasPrefix(line, "| Single-lead") || strings.HasPrefix(line, "| Batch") || strings.HasPrefix(line, "| Rescoring") {
+			if strings.Count(line, " rows/s |") != 1 || !strings.Contains(line, "×") {
+				t.Errorf("row without a raw ceiling and ratio: %s", line)
+			}
+		}
+	}
+}
+
+// TestStoreSchema checks that the raw ceiling gets the store's leads and events tables.
+func TestStoreSchema(t *testing.T) {
+	schema, err := storeSchema(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"CREATE TABLE leads", "CREATE TABLE events", "email_norm", "CREATE INDEX events_lead"} {
+		if !strings.Contains(schema, want) {
+			t.Errorf("schema lacks %q:\n%s", want, schema)
+		}
+	}
+	if strings.Contains(schema, "lead_history") {
+		t.Errorf("schema has more than the leads and events tables:\n%s", schema)
+	}
+}
+
+func TestCorpusBodiesAreUnique(t *testing.T) {
+	c := newCorpus()
+	seen := map[string]bool{}
+	for i := range 5000 {
+		g := c.lead("t", i)
+		if seen[g.email] || seen[g.ext] {
+			t.Fatalf("duplicate identity at %d: %s %s", i, g.email, g.ext)
+		}
+		seen[g.email], seen[g.ext] = true, true
+	}
+}
+
+// BenchmarkSingleLeadHTTP is S-PERF-1 as a Go benchmark: b.N distinct leads, one per POST
+// /api/v1/leads, from 32×GOMAXPROCS parallel clients against a node on a fresh database.
+func BenchmarkSingleLeadHTTP(b *testing.B) {
+	ctx := context.Background()
+	c := newCorpus()
+	m, secret, err := startNode(ctx, filepath.Join(b.TempDir(), "leadflow.db"), true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer m.Close()
+	cl := newClient(m.URL(), secret, 256)
+	defer cl.close()
+	var next atomic.Int64
+	var mu sync.Mutex
+	var lats []time.Duration
+	tag := fmt.Sprintf("g%d", time.Now().UnixNano()%1_000_000)
+	b.SetParallelism(32)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		var mine []time.Duration
+		var body []byte
+		for pb.Next() {
+			i := int(next.Add(1))
+			body = c.lead(tag, i).appendBody(body[:0])
+			d, err := timed(func() error { return cl.post(ctx, "/api/v1/leads", body, http.StatusCreated, nil) })
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			mine = append(mine, d)
+		}
+		mu.Lock()
+		lats = append(lats, mine...)
+		mu.Unlock()
+	})
+	b.StopTimer()
+	if n, err := countLeads(ctx, m.Store); err != nil || n != int64(next.Load()) {
+		b.Fatalf("stored %d leads, sent %d (%v)", n, next.Load(), err)
+	}
+	st := loadStats{lat: lats}
+	slices.Sort(st.lat)
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "leads/s")
+	b.ReportMetric(float64(st.pct(0.99))/1e6, "p99-ms")
+}
+
+// BenchmarkRawInsert is the raw SQLite ceiling as a Go benchmark: one row per iteration, the
+// same lead rows as BenchmarkSingleLeadHTTP, in transactions of 1,000 rows and of 1 row.
+func BenchmarkRawInsert(b *testing.B) {
+	c := newCorpus()
+	schema, err := storeSchema(context.Background(), b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, perTx := range []int{1000, 1} {
+		b.Run(fmt.Sprintf("rows-per-tx=%d", perTx), func(b *testing.B) {
+			ctx := context.Background()
+			db, err := openRaw(ctx, filepath.Join(b.TempDir(), "raw.db"), schema)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			now := time.Now().UnixMilli()
+			st, err := db.PrepareContext(ctx, rawInsertLead)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer st.Close()
+			b.ResetTimer()
+			i := 0
+			for i < b.N {
+				tx, err := db.BeginTx(ctx, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				ts := tx.StmtContext(ctx, st)
+				for end := min(i+perTx, b.N); i < end; i++ {
+					if _, err := ts.ExecContext(ctx, leadArgs(c.lead("r", i), now)...); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if err := tx.Commit(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
+}

@@ -28,6 +28,9 @@ type ReadTx interface {
 	LeadByExternalID(ctx context.Context, externalID string) (*Lead, error)
 	// LeadByEmail finds a lead by its normalized email (see NormalizeEmail).
 	LeadByEmail(ctx context.Context, email string) (*Lead, error)
+	// LeadsByKeys returns, in one query, the leads having any of the ids, external ids or emails
+	// (normalized with NormalizeEmail) — the batch form of the three lookups above.
+	LeadsByKeys(ctx context.Context, ids []int64, externalIDs, emails []string) ([]Lead, error)
 	ListLeads(ctx context.Context, f LeadFilter) ([]Lead, error)
 	CountLeads(ctx context.Context) (int64, error)
 	// LeadsAfter returns up to limit leads with id > afterID in id order (for sweeps and rescoring).
@@ -64,6 +67,10 @@ type Tx interface {
 	UpdateLead(ctx context.Context, l *Lead) error
 	// UpdateScores writes only the score, hits and rescore time of the given leads.
 	UpdateScores(ctx context.Context, leads []Lead) error
+	// UpdateScoresIfUnscored is UpdateScores for leads whose stored score time still equals
+	// seen[i] (an optimistic check for work computed outside the transaction); it returns the ids
+	// of the leads it skipped because they were rescored meanwhile.
+	UpdateScoresIfUnscored(ctx context.Context, leads []Lead, seen []time.Time) (skipped []int64, err error)
 	// EraseLead deletes a lead, its events, history and idempotency records, and clears the lead
 	// id of its stage changes, leaving only anonymous aggregates (S-LEAD-6).
 	EraseLead(ctx context.Context, id int64) error

@@ -86,14 +86,7 @@ func (s *Service) Background(ctx context.Context, sweepEvery, refreshEvery time.
 }
 
 func (s *Service) drainRescore(ctx context.Context) {
-	for ctx.Err() == nil {
-		more, err := s.RescoreStep(ctx)
-		if err != nil {
-			s.log.Error("rescore step", slog.Any("err", err))
-			return
-		}
-		if !more {
-			return
-		}
+	if err := s.RescoreAll(ctx, nil); err != nil && ctx.Err() == nil {
+		s.log.Error("rescoring", slog.Any("err", err))
 	}
 }

@@ -50,10 +50,15 @@ func (s *Service) UpsertLeads(ctx context.Context, a Actor, in []leadflow.LeadIn
 			return err
 		}
 		res.Created, res.Updated, res.Rejected = 0, 0, 0
+		exts, emails := inputKeys(in)
+		ix, err := prefetchLeads(ctx, tx, nil, exts, emails)
+		if err != nil {
+			return err
+		}
 		for i := range in {
 			r := &res.Rows[i]
 			if len(r.Errors) == 0 {
-				l, created, err := s.upsertInTx(ctx, tx, fx, a, &in[i])
+				l, created, err := s.upsertInTx(ctx, tx, fx, ix, a, &in[i])
 				var e *leadflow.Error
 				switch {
 				case err == nil:

@@ -75,42 +75,44 @@ func (s *Service) RecordEvents(ctx context.Context, a Actor, in []leadflow.Event
 	return res, replay, err
 }
 
-// touchedLead is a lead loaded once per request, with the events that changed it.
+// touchedLead is a lead an event request changed, with the events that changed it.
 type touchedLead struct {
 	lead    *leadflow.Lead
-	before  leadflow.Lead
 	types   []string
 	rebuild bool // scored by an older model: rebuild hits from all events
 	consent bool
+	stage   leadflow.Stage
 }
 
 func (s *Service) recordEventsInTx(ctx context.Context, tx leadflow.Tx, fx *effects, a Actor, in []leadflow.EventInput, results []EventResult) error {
 	m, _, _, ingest := s.snapshot()
 	version := m.Model().Version
 	now := s.clock.Now()
-	byKey := map[string]*touchedLead{}
-	var order []*touchedLead
-	track := func(l *leadflow.Lead) *touchedLead {
-		if t, ok := byKey[fmt.Sprint("id:", l.ID)]; ok {
-			return t
+	var ids []int64
+	var exts, emails []string
+	for i := range in {
+		switch ev := &in[i]; {
+		case len(results[i].Errors) > 0:
+		case ev.LeadID != 0:
+			ids = append(ids, ev.LeadID)
+		case strings.TrimSpace(ev.ExternalID) != "":
+			exts = append(exts, strings.TrimSpace(ev.ExternalID))
+		default:
+			emails = append(emails, ev.Email)
 		}
-		t := &touchedLead{lead: l, before: *cloneLead(l), rebuild: l.Score.ModelVersion != version}
-		byKey[fmt.Sprint("id:", l.ID)] = t
-		if l.ExternalID != "" {
-			byKey["ext:"+l.ExternalID] = t
-		}
-		if l.Email != "" {
-			byKey["email:"+leadflow.NormalizeEmail(l.Email)] = t
-		}
-		order = append(order, t)
-		return t
 	}
+	ix, err := prefetchLeads(ctx, tx, ids, exts, emails)
+	if err != nil {
+		return err
+	}
+	touched := map[int64]*touchedLead{}
+	var order []*touchedLead
 	for i := range in {
 		ev, r := &in[i], &results[i]
 		if len(r.Errors) > 0 {
 			continue
 		}
-		t, created, err := s.resolveLead(ctx, tx, fx, a, ev, byKey, track, ingest)
+		l, created, err := s.resolveLead(ctx, tx, fx, ix, a, ev, ingest)
 		if err != nil {
 			if e, ok := asError(err); ok && e.Code != leadflow.EINTERNAL {
 				r.Errors = append(r.Errors, fieldErrors(e, "lead_id")...)
@@ -118,7 +120,13 @@ func (s *Service) recordEventsInTx(ctx context.Context, tx leadflow.Tx, fx *effe
 			}
 			return err
 		}
-		e := &leadflow.Event{EventID: strings.TrimSpace(ev.EventID), LeadID: t.lead.ID, Type: ev.Type, Properties: ev.Properties, ReceivedAt: now, OccurredAt: now}
+		t := touched[l.ID]
+		if t == nil {
+			t = &touchedLead{lead: l, rebuild: l.Score.ModelVersion != version, stage: l.Stage}
+			touched[l.ID] = t
+			order = append(order, t)
+		}
+		e := &leadflow.Event{EventID: strings.TrimSpace(ev.EventID), LeadID: l.ID, Type: ev.Type, Properties: ev.Properties, ReceivedAt: now, OccurredAt: now}
 		if ev.OccurredAt != nil {
 			e.OccurredAt = ev.OccurredAt.UTC()
 		}
@@ -126,7 +134,7 @@ func (s *Service) recordEventsInTx(ctx context.Context, tx leadflow.Tx, fx *effe
 		if err != nil {
 			return err
 		}
-		r.LeadID, r.LeadNew = t.lead.ID, created
+		r.LeadID, r.LeadNew = l.ID, created
 		if !inserted {
 			r.Duplicate = true
 			continue
@@ -134,13 +142,13 @@ func (s *Service) recordEventsInTx(ctx context.Context, tx leadflow.Tx, fx *effe
 		r.ID = e.ID
 		t.types = append(t.types, e.Type)
 		if !t.rebuild {
-			t.lead.Hits, _ = m.Record(t.lead.Hits, e, now)
+			l.Hits, _ = m.Record(l.Hits, e, now)
 		}
-		if e.Type == "unsubscribe" && t.lead.Consent["email"] != false || e.Type == "unsubscribe" && t.lead.Consent == nil {
-			if t.lead.Consent == nil {
-				t.lead.Consent = map[string]bool{}
+		if e.Type == "unsubscribe" && (l.Consent == nil || l.Consent["email"]) {
+			if l.Consent == nil {
+				l.Consent = map[string]bool{}
 			}
-			t.lead.Consent["email"] = false // honour unsubscribe (S-LEAD-6)
+			l.Consent["email"] = false // honour unsubscribe (S-LEAD-6)
 			t.consent = true
 		}
 	}
@@ -156,9 +164,16 @@ func (s *Service) recordEventsInTx(ctx context.Context, tx leadflow.Tx, fx *effe
 			}
 			l.Hits = m.HitsFromEvents(evs, now)
 		}
-		l.UpdatedAt = now
 		sc := s.score(l, now, true)
-		if err := tx.UpdateLead(ctx, l); err != nil {
+		// Most events change only the score: a narrow update leaves the indexed identity columns
+		// alone. Consent and stage changes rewrite the whole lead.
+		if t.consent || l.Stage != t.stage {
+			l.UpdatedAt = now
+			err = tx.UpdateLead(ctx, l)
+		} else {
+			err = tx.UpdateScores(ctx, []leadflow.Lead{*l})
+		}
+		if err != nil {
 			return err
 		}
 		if t.consent {
@@ -181,30 +196,22 @@ func eventReason(types []string) string {
 }
 
 // resolveLead finds the lead an event refers to, creating it for an unknown email when allowed.
-func (s *Service) resolveLead(ctx context.Context, tx leadflow.Tx, fx *effects, a Actor, ev *leadflow.EventInput,
-	byKey map[string]*touchedLead, track func(*leadflow.Lead) *touchedLead, ingest IngestSettings) (*touchedLead, bool, error) {
-	var key string
-	var load func() (*leadflow.Lead, error)
+func (s *Service) resolveLead(ctx context.Context, tx leadflow.Tx, fx *effects, ix *leadIndex, a Actor, ev *leadflow.EventInput, ingest IngestSettings) (*leadflow.Lead, bool, error) {
+	var l *leadflow.Lead
+	var err error
+	ext := strings.TrimSpace(ev.ExternalID)
 	switch {
 	case ev.LeadID != 0:
-		key, load = fmt.Sprint("id:", ev.LeadID), func() (*leadflow.Lead, error) { return tx.LeadByID(ctx, ev.LeadID) }
-	case strings.TrimSpace(ev.ExternalID) != "":
-		ext := strings.TrimSpace(ev.ExternalID)
-		key, load = "ext:"+ext, func() (*leadflow.Lead, error) { return tx.LeadByExternalID(ctx, ext) }
+		l, err = ix.byIDLookup(ctx, tx, ev.LeadID)
+	case ext != "":
+		l, err = ix.byExtLookup(ctx, tx, ext)
 	default:
-		key, load = "email:"+leadflow.NormalizeEmail(ev.Email), func() (*leadflow.Lead, error) { return tx.LeadByEmail(ctx, ev.Email) }
+		l, err = ix.byEmailLookup(ctx, tx, ev.Email)
 	}
-	if t, ok := byKey[key]; ok {
-		return t, false, nil
+	if err != nil || l != nil {
+		return l, false, err
 	}
-	l, err := load()
-	if err == nil {
-		return track(l), false, nil
-	}
-	if !isNotFound(err) {
-		return nil, false, err
-	}
-	if ev.LeadID != 0 || strings.TrimSpace(ev.ExternalID) != "" && strings.TrimSpace(ev.Email) == "" {
+	if ev.LeadID != 0 || ext != "" && strings.TrimSpace(ev.Email) == "" {
 		return nil, false, &leadflow.Error{Code: leadflow.ENOTFOUND, Message: "lead not found",
 			Fields: []leadflow.FieldError{{Field: refField(ev), Reason: "no lead with this " + refField(ev)}}}
 	}
@@ -218,17 +225,17 @@ func (s *Service) resolveLead(ctx context.Context, tx leadflow.Tx, fx *effects, 
 	}
 	email := strings.TrimSpace(ev.Email)
 	li.Email = &email
-	if ext := strings.TrimSpace(ev.ExternalID); ext != "" {
+	if ext != "" {
 		li.ExternalID = &ext
 	}
 	if fe := validateLeadInput(&li, true); len(fe) > 0 {
 		return nil, false, &leadflow.Error{Code: leadflow.EINVALID, Message: "invalid lead", Fields: fe}
 	}
-	nl, _, err := s.upsertInTx(ctx, tx, fx, a, &li)
+	nl, _, err := s.upsertInTx(ctx, tx, fx, ix, a, &li)
 	if err != nil {
 		return nil, false, err
 	}
-	return track(nl), true, nil
+	return nl, true, nil
 }
 
 func refField(ev *leadflow.EventInput) string {

@@ -97,13 +97,25 @@ func (s *Service) UpsertLead(ctx context.Context, a Actor, in leadflow.LeadInput
 		if replay, err = checkIdempotency(ctx, tx, idem); err != nil || replay != nil {
 			return err
 		}
-		res.Lead, res.Created, err = s.upsertInTx(ctx, tx, fx, a, &in)
+		exts, emails := inputKeys([]leadflow.LeadInput{in})
+		ix, err := prefetchLeads(ctx, tx, nil, exts, emails)
+		if err != nil {
+			return err
+		}
+		res.Lead, res.Created, err = s.upsertInTx(ctx, tx, fx, ix, a, &in)
 		if err != nil {
 			return err
 		}
 		return storeIdempotency(ctx, tx, idem, statusFor(res.Created), res, res.Lead.ID, s.clock.Now())
 	})
 	return res, replay, err
+}
+
+func createdReason(l *leadflow.Lead) string {
+	if l.Source == "" {
+		return "created"
+	}
+	return "created from source " + l.Source
 }
 
 func statusFor(created bool) int {
@@ -115,16 +127,16 @@ func statusFor(created bool) int {
 
 // findExisting returns the lead an input refers to by external_id, then email; nil when new. An
 // input whose external_id and email point at two different leads is a conflict.
-func findExisting(ctx context.Context, tx leadflow.ReadTx, in *leadflow.LeadInput) (*leadflow.Lead, error) {
+func findExisting(ctx context.Context, tx leadflow.ReadTx, ix *leadIndex, in *leadflow.LeadInput) (*leadflow.Lead, error) {
 	var byExt, byEmail *leadflow.Lead
 	var err error
 	if !empty(in.ExternalID) {
-		if byExt, err = tx.LeadByExternalID(ctx, *in.ExternalID); err != nil && !isNotFound(err) {
+		if byExt, err = ix.byExtLookup(ctx, tx, *in.ExternalID); err != nil {
 			return nil, err
 		}
 	}
 	if !empty(in.Email) {
-		if byEmail, err = tx.LeadByEmail(ctx, *in.Email); err != nil && !isNotFound(err) {
+		if byEmail, err = ix.byEmailLookup(ctx, tx, *in.Email); err != nil {
 			return nil, err
 		}
 	}
@@ -140,9 +152,10 @@ func findExisting(ctx context.Context, tx leadflow.ReadTx, in *leadflow.LeadInpu
 }
 
 // upsertInTx is the shared create-or-update path of single, batch, CSV and event-created leads.
-func (s *Service) upsertInTx(ctx context.Context, tx leadflow.Tx, fx *effects, a Actor, in *leadflow.LeadInput) (*leadflow.Lead, bool, error) {
+// The lead index ix is updated with the result; a row that fails leaves it unchanged.
+func (s *Service) upsertInTx(ctx context.Context, tx leadflow.Tx, fx *effects, ix *leadIndex, a Actor, in *leadflow.LeadInput) (*leadflow.Lead, bool, error) {
 	now := s.clock.Now()
-	existing, err := findExisting(ctx, tx, in)
+	existing, err := findExisting(ctx, tx, ix, in)
 	if err != nil {
 		return nil, false, err
 	}
@@ -153,7 +166,10 @@ func (s *Service) upsertInTx(ctx context.Context, tx leadflow.Tx, fx *effects, a
 		if err := tx.InsertLead(ctx, l); err != nil {
 			return nil, false, err
 		}
-		if err := tx.AppendHistory(ctx, leadflow.HistoryEntry{LeadID: l.ID, At: now, Actor: a.Name, Kind: leadflow.HistoryCreated, New: l.Email, Reason: "source " + l.Source}); err != nil {
+		ix.put(l)
+		// The created entry carries the first score; no separate score entry is written.
+		if err := tx.AppendHistory(ctx, leadflow.HistoryEntry{LeadID: l.ID, At: now, Actor: a.Name, Kind: leadflow.HistoryCreated, Field: "total",
+			New: fmtPoints(l.Score.Total), Reason: createdReason(l), ModelVersion: l.Score.ModelVersion}); err != nil {
 			return nil, false, err
 		}
 		if err := s.publish(ctx, tx, fx, s.Subscriptions(), "lead.created", l); err != nil {
@@ -161,16 +177,19 @@ func (s *Service) upsertInTx(ctx context.Context, tx leadflow.Tx, fx *effects, a
 		}
 		return l, true, s.recordScore(ctx, tx, fx, l, sc, a, "created")
 	}
-	l := existing
+	l := cloneLead(existing)
 	changes := applyInput(l, in)
 	if len(changes) == 0 {
-		return l, false, nil
+		return existing, false, nil
 	}
 	l.UpdatedAt = now
 	sc := s.score(l, now, true)
 	if err := tx.UpdateLead(ctx, l); err != nil {
 		return nil, false, err
 	}
+	prev := *existing
+	*existing = *l // the index keeps pointing at the lead's current state
+	ix.replace(&prev, existing)
 	entries := make([]leadflow.HistoryEntry, 0, len(changes))
 	for _, c := range changes {
 		kind := leadflow.HistoryField

@@ -57,10 +57,9 @@ func fmtPoints(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 func (s *Service) recordScore(ctx context.Context, tx leadflow.Tx, fx *effects, l *leadflow.Lead, sc scoreChange, a Actor, reason string) error {
 	now := l.Score.ScoredAt
 	_, _, subs, _ := s.snapshot()
-	moved := sc.old.Total != l.Score.Total || sc.old.Band != l.Score.Band || sc.old.Grade != l.Score.Grade || sc.old.ModelVersion != l.Score.ModelVersion
-	if sc.old.ModelVersion == 0 && sc.old.Total == l.Score.Total {
-		moved = false // a new lead that scored zero: the "created" entry says it all
-	}
+	// A new lead's first score is in its "created" entry; a rescoring that changed nothing but
+	// the model version is visible on the lead and needs no entry.
+	moved := sc.old.ModelVersion != 0 && (sc.old.Total != l.Score.Total || sc.old.Band != l.Score.Band || sc.old.Grade != l.Score.Grade)
 	if sc.decayOnly && math.Abs(sc.old.Total-l.Score.Total) < 1 && sc.old.Band == l.Score.Band && sc.old.Grade == l.Score.Grade {
 		moved = false // small decay steps are not history-worthy; the live score shows them
 	}
@@ -237,91 +236,188 @@ func (s *Service) Models(ctx context.Context) ([]leadflow.ModelRecord, error) {
 // RescoreChunk is how many leads one rescoring transaction handles.
 const RescoreChunk = 1000
 
-// RescoreStep rescores the next chunk of the newest running job with that job's model. It returns
-// false when no job has work left. Each chunk and the job's progress commit together, so a
-// restart resumes exactly where the last commit stopped.
-func (s *Service) RescoreStep(ctx context.Context) (bool, error) {
-	more := false
-	err := s.write(ctx, func(tx leadflow.Tx, fx *effects) error {
-		more = false
-		jobs, err := tx.RescoreJobs(ctx, 1)
-		if err != nil || len(jobs) == 0 || jobs[0].Status != "running" {
+// rescoreChunk is a chunk of leads read and scored outside the write transaction.
+type rescoreChunk struct {
+	after, last int64           // the chunk holds leads with after < id <= last
+	leads       []leadflow.Lead // rescored
+	seen        []time.Time     // each lead's stored score time when it was read
+	changes     []scoreChange
+	err         error
+}
+
+// prepareChunk reads the leads after `after` and their events on the reader pool and scores them
+// with model m. Nothing is written.
+func (s *Service) prepareChunk(ctx context.Context, m *score.Compiled, life lifecycle.Config, after int64) *rescoreChunk {
+	c := &rescoreChunk{after: after}
+	var events map[int64][]leadflow.Event
+	c.err = s.read(ctx, func(tx leadflow.ReadTx) error {
+		var err error
+		if c.leads, err = tx.LeadsAfter(ctx, after, RescoreChunk); err != nil || len(c.leads) == 0 {
 			return err
 		}
-		job := jobs[0]
-		m, life, _, _ := s.snapshot()
-		if m.Model().Version != job.ModelVersion {
-			rec, err := tx.Model(ctx, job.ModelVersion)
+		events, err = tx.EventsForLeads(ctx, c.leads[0].ID, c.leads[len(c.leads)-1].ID)
+		return err
+	})
+	if c.err != nil || len(c.leads) == 0 {
+		return c
+	}
+	now := s.clock.Now()
+	c.last = c.leads[len(c.leads)-1].ID
+	c.seen = make([]time.Time, len(c.leads))
+	c.changes = make([]scoreChange, len(c.leads))
+	for i := range c.leads {
+		l := &c.leads[i]
+		c.seen[i] = l.Score.ScoredAt
+		l.Hits = m.HitsFromEvents(events[l.ID], now)
+		c.changes[i] = applyScore(m, life, l, now, false)
+	}
+	return c
+}
+
+// RescoreAll runs the newest rescoring job to completion (S-SCORE-8). The next chunk is read and
+// scored on the reader pool while the writer stores the current one. Each chunk commits together
+// with the job's progress, so a restart resumes where the last commit stopped; a lead that changed
+// between read and write is rescored again inside the transaction.
+func (s *Service) RescoreAll(ctx context.Context, progress func(done, total int64)) error {
+	var job *leadflow.RescoreJob
+	err := s.read(ctx, func(tx leadflow.ReadTx) error {
+		jobs, err := tx.RescoreJobs(ctx, 1)
+		if err == nil && len(jobs) == 1 && jobs[0].Status == "running" {
+			job = &jobs[0]
+		}
+		return err
+	})
+	if err != nil || job == nil {
+		return err
+	}
+	m, life, _, _ := s.snapshot()
+	if m.Model().Version != job.ModelVersion {
+		var rec *leadflow.ModelRecord
+		if err := s.read(ctx, func(tx leadflow.ReadTx) error {
+			var err error
+			rec, err = tx.Model(ctx, job.ModelVersion)
+			return err
+		}); err != nil {
+			return err
+		}
+		if m, err = compileRecord(rec); err != nil {
+			return err
+		}
+	}
+	prepare := func(after int64) <-chan *rescoreChunk {
+		ch := make(chan *rescoreChunk, 1)
+		go func() { ch <- s.prepareChunk(ctx, m, life, after) }() // owned by RescoreAll, which always receives
+		return ch
+	}
+	next := prepare(job.LastLeadID)
+	for {
+		c := <-next
+		if c.err != nil {
+			return c.err
+		}
+		if len(c.leads) > 0 {
+			next = prepare(c.last)
+		}
+		ok, err := s.applyChunk(ctx, job.ID, m, life, c)
+		if err != nil || !ok || len(c.leads) == 0 {
+			if len(c.leads) > 0 {
+				<-next
+			}
+			return err
+		}
+		job.Done += int64(len(c.leads))
+		if progress != nil {
+			progress(job.Done, max(job.Total, job.Done))
+		}
+	}
+}
+
+// applyChunk stores a prepared chunk and the job's progress in one transaction. It returns false
+// when the job is no longer running or another worker already advanced it.
+func (s *Service) applyChunk(ctx context.Context, jobID int64, m *score.Compiled, life lifecycle.Config, c *rescoreChunk) (bool, error) {
+	ok := false
+	err := s.write(ctx, func(tx leadflow.Tx, fx *effects) error {
+		ok = false
+		job, err := tx.RescoreJob(ctx, jobID)
+		if err != nil || job.Status != "running" || job.LastLeadID != c.after {
+			return err
+		}
+		ok = true
+		now := s.clock.Now()
+		if len(c.leads) == 0 {
+			job.Status, job.FinishedAt = "done", &now
+			return tx.UpdateRescoreJob(ctx, job)
+		}
+		reason := fmt.Sprintf("rescored with model v%d", job.ModelVersion)
+		// Leads whose stage moves are written whole; the rest get a narrow, conditional update.
+		var narrow []leadflow.Lead
+		var narrowSeen []time.Time
+		var narrowChanges []scoreChange
+		var redo []int64
+		for i := range c.leads {
+			if c.changes[i].stageTo != "" {
+				redo = append(redo, c.leads[i].ID)
+				continue
+			}
+			narrow, narrowSeen, narrowChanges = append(narrow, c.leads[i]), append(narrowSeen, c.seen[i]), append(narrowChanges, c.changes[i])
+		}
+		skipped, err := tx.UpdateScoresIfUnscored(ctx, narrow, narrowSeen)
+		if err != nil {
+			return err
+		}
+		stale := map[int64]bool{}
+		for _, id := range skipped {
+			stale[id] = true
+		}
+		for i := range narrow {
+			if stale[narrow[i].ID] {
+				continue
+			}
+			if narrowChanges[i].old.Total != narrow[i].Score.Total {
+				job.Changed++
+			}
+			if err := s.recordScore(ctx, tx, fx, &narrow[i], narrowChanges[i], System, reason); err != nil {
+				return err
+			}
+		}
+		for _, id := range append(redo, skipped...) {
+			changed, err := s.rescoreInTx(ctx, tx, fx, m, life, id, now, reason)
 			if err != nil {
 				return err
 			}
-			if m, err = compileRecord(rec); err != nil {
-				return err
-			}
-		}
-		leads, err := tx.LeadsAfter(ctx, job.LastLeadID, RescoreChunk)
-		if err != nil {
-			return err
-		}
-		now := s.clock.Now()
-		if len(leads) == 0 {
-			job.Status, job.FinishedAt = "done", &now
-			return tx.UpdateRescoreJob(ctx, &job)
-		}
-		events, err := tx.EventsForLeads(ctx, leads[0].ID, leads[len(leads)-1].ID)
-		if err != nil {
-			return err
-		}
-		reason := fmt.Sprintf("rescored with model v%d", job.ModelVersion)
-		var scoresOnly []leadflow.Lead
-		for i := range leads {
-			l := &leads[i]
-			l.Hits = m.HitsFromEvents(events[l.ID], now)
-			sc := applyScore(m, life, l, now, false)
-			if sc.stageTo != "" {
-				if err := tx.UpdateLead(ctx, l); err != nil {
-					return err
-				}
-			} else {
-				scoresOnly = append(scoresOnly, *l)
-			}
-			if sc.old.Total != l.Score.Total || sc.stageTo != "" {
+			if changed {
 				job.Changed++
 			}
-			if err := s.recordScore(ctx, tx, fx, l, sc, System, reason); err != nil {
-				return err
-			}
 		}
-		if err := tx.UpdateScores(ctx, scoresOnly); err != nil {
-			return err
-		}
-		job.Done += int64(len(leads))
-		job.LastLeadID = leads[len(leads)-1].ID
+		job.Done += int64(len(c.leads))
+		job.LastLeadID = c.last
 		if job.Done > job.Total {
 			job.Total = job.Done // leads created during the job
 		}
-		more = true
-		return tx.UpdateRescoreJob(ctx, &job)
+		return tx.UpdateRescoreJob(ctx, job)
 	})
-	return more, err
+	return ok, err
 }
 
-// RescoreAll runs the running job to completion in the foreground (leadflow rescore).
-func (s *Service) RescoreAll(ctx context.Context, progress func(done, total int64)) error {
-	for {
-		more, err := s.RescoreStep(ctx)
-		if err != nil {
-			return err
-		}
-		if progress != nil {
-			if jobs, err := s.RescoreJobs(ctx, 1); err == nil && len(jobs) > 0 {
-				progress(jobs[0].Done, jobs[0].Total)
-			}
-		}
-		if !more {
-			return nil
-		}
+// rescoreInTx rescores one lead from its events inside the transaction.
+func (s *Service) rescoreInTx(ctx context.Context, tx leadflow.Tx, fx *effects, m *score.Compiled, life lifecycle.Config, id int64, now time.Time, reason string) (bool, error) {
+	l, err := tx.LeadByID(ctx, id)
+	if isNotFound(err) {
+		return false, nil // erased meanwhile
 	}
+	if err != nil {
+		return false, err
+	}
+	evs, err := tx.EventsByLead(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	l.Hits = m.HitsFromEvents(evs, now)
+	sc := applyScore(m, life, l, now, false)
+	if err := tx.UpdateLead(ctx, l); err != nil {
+		return false, err
+	}
+	return sc.old.Total != l.Score.Total || sc.stageTo != "", s.recordScore(ctx, tx, fx, l, sc, System, reason)
 }
 
 // StartRescore creates a job that rescores every lead with the active model (leadflow rescore).

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/mail"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // timezone names validate without the host's zoneinfo
 
@@ -55,7 +56,7 @@ func validateLeadInput(in *leadflow.LeadInput, requireKey bool) []leadflow.Field
 		bad("seniority", "must be one of "+strings.Join(seniorities, ", "))
 	}
 	if in.Timezone != nil && *in.Timezone != "" {
-		if _, err := time.LoadLocation(*in.Timezone); err != nil {
+		if !validTimezone(*in.Timezone) {
 			bad("timezone", "is not an IANA time zone name such as Europe/Berlin")
 		}
 	}
@@ -70,6 +71,20 @@ func validateLeadInput(in *leadflow.LeadInput, requireKey bool) []leadflow.Field
 		}
 	}
 	return fe
+}
+
+// knownZones caches time zone names already validated: LoadLocation reads zone data each call.
+var knownZones sync.Map
+
+func validTimezone(name string) bool {
+	if _, ok := knownZones.Load(name); ok {
+		return true
+	}
+	if _, err := time.LoadLocation(name); err != nil {
+		return false
+	}
+	knownZones.Store(name, true)
+	return true
 }
 
 func empty(p *string) bool { return p == nil || strings.TrimSpace(*p) == "" }

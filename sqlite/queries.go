@@ -205,6 +205,27 @@ func (x *queries) LeadByEmail(ctx context.Context, email string) (*leadflow.Lead
 	return x.leadWhere(ctx, "email_norm = ?", leadflow.NormalizeEmail(email))
 }
 
+func (x *queries) LeadsByKeys(ctx context.Context, ids []int64, externalIDs, emails []string) ([]leadflow.Lead, error) {
+	norm := make([]string, len(emails))
+	for i, e := range emails {
+		norm[i] = leadflow.NormalizeEmail(e)
+	}
+	enc := func(v any) string {
+		b, _ := json.Marshal(v)
+		return string(b)
+	}
+	if ids == nil {
+		ids = []int64{}
+	}
+	if externalIDs == nil {
+		externalIDs = []string{}
+	}
+	// json_each keeps this one prepared statement whatever the list lengths; each IN uses its index.
+	return queryLeads(ctx, x.q, `SELECT `+leadColumns+` FROM leads WHERE id IN (SELECT value FROM json_each(?1))
+UNION SELECT `+leadColumns+` FROM leads WHERE external_id IN (SELECT value FROM json_each(?2))
+UNION SELECT `+leadColumns+` FROM leads WHERE email_norm IN (SELECT value FROM json_each(?3))`, enc(ids), enc(externalIDs), enc(norm))
+}
+
 func (x *queries) ListLeads(ctx context.Context, f leadflow.LeadFilter) ([]leadflow.Lead, error) {
 	var (
 		conds []string
@@ -317,6 +338,29 @@ func (x *queries) UpdateScores(ctx context.Context, leads []leadflow.Lead) error
 		}
 	}
 	return nil
+}
+
+func (x *queries) UpdateScoresIfUnscored(ctx context.Context, leads []leadflow.Lead, seen []time.Time) ([]int64, error) {
+	var skipped []int64
+	for i := range leads {
+		l := &leads[i]
+		hits, err := encodeHits(l.Hits)
+		if err != nil {
+			return nil, err
+		}
+		res, err := x.q.ExecContext(ctx, `UPDATE leads SET fit = ?, engagement = ?, total = ?, grade = ?, band = ?, model_version = ?, scored_at = ?, hits = ?, rescore_at = ? WHERE id = ? AND scored_at = ?`,
+			l.Score.Fit, l.Score.Engagement, l.Score.Total, l.Score.Grade, l.Score.Band, l.Score.ModelVersion, ms(l.Score.ScoredAt),
+			hits, nullTime(l.RescoreAt), l.ID, ms(seen[i]))
+		if err != nil {
+			return nil, mapErr(err, "lead")
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return nil, err
+		} else if n == 0 {
+			skipped = append(skipped, l.ID)
+		}
+	}
+	return skipped, nil
 }
 
 func (x *queries) EraseLead(ctx context.Context, id int64) error {

@@ -45,9 +45,11 @@ type Store struct {
 	writes  chan *writeReq
 	opts    Options
 
-	closeOnce sync.Once
-	closing   chan struct{}
-	stopped   chan struct{} // closed when the writer goroutine has exited
+	closeOnce    sync.Once
+	closing      chan struct{}
+	stopped      chan struct{} // closed when the writer goroutine has exited
+	checkpointed chan struct{} // closed when the checkpoint goroutine has exited
+	ckptDB       *sql.DB
 }
 
 type writeReq struct {
@@ -74,7 +76,8 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	dsn := func(extra ...string) string {
 		q := url.Values{}
-		for _, p := range append([]string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(" + opts.Synchronous + ")", "foreign_keys(1)", "cache_size(-32000)"}, extra...) {
+		for _, p := range append([]string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(" + opts.Synchronous + ")", "foreign_keys(1)",
+			"cache_size(-32000)", "temp_store(MEMORY)"}, extra...) {
 			q.Add("_pragma", p)
 		}
 		return "file:" + path + "?" + q.Encode()
@@ -90,8 +93,14 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		writeDB.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	// Checkpoints run on their own connection (see checkpointLoop), never inside a commit.
+	if _, err := conn.ExecContext(ctx, "PRAGMA wal_autocheckpoint=0"); err != nil {
+		conn.Close()
+		writeDB.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	s := &Store{path: path, writeDB: writeDB, writer: newStmtConn(conn), writes: make(chan *writeReq, 4096),
-		opts: opts, closing: make(chan struct{}), stopped: make(chan struct{})}
+		opts: opts, closing: make(chan struct{}), stopped: make(chan struct{}), checkpointed: make(chan struct{})}
 	if err := s.migrate(ctx); err != nil {
 		conn.Close()
 		writeDB.Close()
@@ -105,7 +114,16 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	s.readDB.SetMaxOpenConns(opts.Readers)
 	s.readDB.SetMaxIdleConns(opts.Readers)
-	go s.writeLoop() // owned by Store; exits on Close after draining queued writes
+	s.ckptDB, err = sql.Open("sqlite", dsn())
+	if err != nil {
+		conn.Close()
+		writeDB.Close()
+		s.readDB.Close()
+		return nil, fmt.Errorf("open checkpointer: %w", err)
+	}
+	s.ckptDB.SetMaxOpenConns(1)
+	go s.writeLoop()      // owned by Store; exits on Close after draining queued writes
+	go s.checkpointLoop() // owned by Store; exits on Close
 	return s, nil
 }
 
@@ -122,6 +140,8 @@ func (s *Store) Ping(ctx context.Context) error { return s.readDB.PingContext(ct
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() { close(s.closing) })
 	<-s.stopped
+	<-s.checkpointed
+	s.ckptDB.Close()
 	_, _ = s.writer.conn.ExecContext(context.Background(), "PRAGMA wal_checkpoint(TRUNCATE)")
 	s.writer.close()
 	err := errors.Join(s.writer.conn.Close(), s.writeDB.Close())
@@ -160,6 +180,27 @@ func (s *Store) Read(ctx context.Context, fn func(leadflow.ReadTx) error) error 
 	}
 	defer tx.Rollback()
 	return fn(&queries{q: tx})
+}
+
+// checkpointInterval is how often WAL frames are copied back into the database file. SQLite's
+// automatic checkpoint would run inside a commit and stall every writer grouped into it (and fsync
+// there); a passive checkpoint on its own connection runs beside the writer instead.
+const checkpointInterval = 200 * time.Millisecond
+
+func (s *Store) checkpointLoop() {
+	defer close(s.checkpointed)
+	t := time.NewTicker(checkpointInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.closing:
+			return
+		case <-t.C:
+			if _, err := s.ckptDB.Exec("PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
+				s.opts.Logger.Warn("wal checkpoint", slog.Any("err", err))
+			}
+		}
+	}
 }
 
 func (s *Store) writeLoop() {

@@ -100,6 +100,13 @@ func testLeadRoundTrip(t *testing.T, s leadflow.Store) {
 				t.Fatalf("by %s: round trip mismatch: %+v", name, got)
 			}
 		}
+		byKeys, err := tx.LeadsByKeys(ctx, []int64{want.ID, 424242}, []string{"crm-1", "nope"}, []string{"PERSON1@example.com", "x@y.z"})
+		if err != nil || len(byKeys) != 1 || byKeys[0].ID != want.ID {
+			t.Fatalf("LeadsByKeys matching one lead three ways: %d leads, %v", len(byKeys), err)
+		}
+		if none, err := tx.LeadsByKeys(ctx, nil, nil, nil); err != nil || len(none) != 0 {
+			t.Fatalf("LeadsByKeys with no keys: %d %v", len(none), err)
+		}
 		if _, err := tx.LeadByID(ctx, 999999); code(err) != leadflow.ENOTFOUND {
 			t.Fatalf("missing lead: got %v, want not_found", err)
 		}
@@ -114,6 +121,18 @@ func testLeadRoundTrip(t *testing.T, s leadflow.Store) {
 		}
 		return nil
 	})
+	// A conditional score update applies only while the stored score time is the one seen.
+	stale := *want
+	stale.Score.Total = 99
+	var skipped []int64
+	write(t, s, func(tx leadflow.Tx) error {
+		var err error
+		skipped, err = tx.UpdateScoresIfUnscored(ctx, []leadflow.Lead{stale}, []time.Time{t0.Add(-time.Hour)})
+		return err
+	})
+	if len(skipped) != 1 || skipped[0] != want.ID {
+		t.Fatalf("conditional update with a stale score time: skipped %v", skipped)
+	}
 	want.Score.Total, want.Hits, want.RescoreAt = 12, nil, time.Time{}
 	write(t, s, func(tx leadflow.Tx) error { return tx.UpdateScores(ctx, []leadflow.Lead{*want}) })
 	read(t, s, func(tx leadflow.ReadTx) error {

@@ -100,10 +100,10 @@ type sizes struct {
 
 func sizesFor(o Options) sizes {
 	s := sizes{
-		singleLeads: 50_000, singleConc: 64,
+		singleLeads: 50_000, singleConc: 32,
 		batchLeads: 200_000, batchSize: 1000, batchCl: 4,
 		events: 300_000, eventBatch: 1000, eventCl: 4,
-		singleEvents: 10_000, singleEventCl: 16,
+		singleEvents: 10_000, singleEventCl: 8,
 		rescoreLeads: o.RescoreLeads,
 		budget:       20 * time.Second,
 		rawSample:    150_000,

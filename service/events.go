@@ -152,6 +152,7 @@ func (s *Service) recordEventsInTx(ctx context.Context, tx leadflow.Tx, fx *effe
 			t.consent = true
 		}
 	}
+	var narrow []leadflow.Lead
 	for _, t := range order {
 		if len(t.types) == 0 {
 			continue
@@ -169,23 +170,20 @@ func (s *Service) recordEventsInTx(ctx context.Context, tx leadflow.Tx, fx *effe
 		// alone. Consent and stage changes rewrite the whole lead.
 		if t.consent || l.Stage != t.stage {
 			l.UpdatedAt = now
-			err = tx.UpdateLead(ctx, l)
-		} else {
-			err = tx.UpdateScores(ctx, []leadflow.Lead{*l})
-		}
-		if err != nil {
-			return err
-		}
-		if t.consent {
-			if err := tx.AppendHistory(ctx, leadflow.HistoryEntry{LeadID: l.ID, At: now, Actor: a.Name, Kind: leadflow.HistoryConsent, Field: "consent.email", Old: "true", New: "false", Reason: "unsubscribe event"}); err != nil {
+			if err := tx.UpdateLead(ctx, l); err != nil {
 				return err
 			}
+		} else {
+			narrow = append(narrow, *l)
+		}
+		if t.consent {
+			fx.history = append(fx.history, leadflow.HistoryEntry{LeadID: l.ID, At: now, Actor: a.Name, Kind: leadflow.HistoryConsent, Field: "consent.email", Old: "true", New: "false", Reason: "unsubscribe event"})
 		}
 		if err := s.recordScore(ctx, tx, fx, l, sc, a, eventReason(t.types)); err != nil {
 			return err
 		}
 	}
-	return nil
+	return tx.UpdateScores(ctx, narrow)
 }
 
 func eventReason(types []string) string {

@@ -168,10 +168,8 @@ func (s *Service) upsertInTx(ctx context.Context, tx leadflow.Tx, fx *effects, i
 		}
 		ix.put(l)
 		// The created entry carries the first score; no separate score entry is written.
-		if err := tx.AppendHistory(ctx, leadflow.HistoryEntry{LeadID: l.ID, At: now, Actor: a.Name, Kind: leadflow.HistoryCreated, Field: "total",
-			New: fmtPoints(l.Score.Total), Reason: createdReason(l), ModelVersion: l.Score.ModelVersion}); err != nil {
-			return nil, false, err
-		}
+		fx.history = append(fx.history, leadflow.HistoryEntry{LeadID: l.ID, At: now, Actor: a.Name, Kind: leadflow.HistoryCreated, Field: "total",
+			New: fmtPoints(l.Score.Total), Reason: createdReason(l), ModelVersion: l.Score.ModelVersion})
 		if err := s.publish(ctx, tx, fx, s.Subscriptions(), "lead.created", l); err != nil {
 			return nil, false, err
 		}
@@ -198,9 +196,7 @@ func (s *Service) upsertInTx(ctx context.Context, tx leadflow.Tx, fx *effects, i
 		}
 		entries = append(entries, leadflow.HistoryEntry{LeadID: l.ID, At: now, Actor: a.Name, Kind: kind, Field: c.field, Old: c.old, New: c.new})
 	}
-	if err := tx.AppendHistory(ctx, entries...); err != nil {
-		return nil, false, err
-	}
+	fx.history = append(fx.history, entries...)
 	return l, false, s.recordScore(ctx, tx, fx, l, sc, a, "fields changed")
 }
 
@@ -249,9 +245,7 @@ func (s *Service) PatchLead(ctx context.Context, a Actor, id int64, in leadflow.
 		for _, c := range changes {
 			entries = append(entries, leadflow.HistoryEntry{LeadID: l.ID, At: now, Actor: a.Name, Kind: leadflow.HistoryField, Field: c.field, Old: c.old, New: c.new})
 		}
-		if err := tx.AppendHistory(ctx, entries...); err != nil {
-			return err
-		}
+		fx.history = append(fx.history, entries...)
 		out = l
 		return s.recordScore(ctx, tx, fx, l, sc, a, "fields changed")
 	})

@@ -64,10 +64,8 @@ func (s *Service) recordScore(ctx context.Context, tx leadflow.Tx, fx *effects, 
 		moved = false // small decay steps are not history-worthy; the live score shows them
 	}
 	if moved {
-		if err := tx.AppendHistory(ctx, leadflow.HistoryEntry{LeadID: l.ID, At: now, Actor: a.Name, Kind: leadflow.HistoryScore, Field: "total",
-			Old: fmtPoints(sc.old.Total), New: fmtPoints(l.Score.Total), Reason: reason, ModelVersion: l.Score.ModelVersion}); err != nil {
-			return err
-		}
+		fx.history = append(fx.history, leadflow.HistoryEntry{LeadID: l.ID, At: now, Actor: a.Name, Kind: leadflow.HistoryScore, Field: "total",
+			Old: fmtPoints(sc.old.Total), New: fmtPoints(l.Score.Total), Reason: reason, ModelVersion: l.Score.ModelVersion})
 		if err := s.publish(ctx, tx, fx, subs, "lead.scored", map[string]any{"lead_id": l.ID, "old": sc.old, "new": l.Score, "reason": reason}); err != nil {
 			return err
 		}
@@ -91,9 +89,7 @@ func (s *Service) recordScore(ctx context.Context, tx leadflow.Tx, fx *effects, 
 
 // recordStage writes a stage transition to history, the anonymous funnel log and the outbox.
 func (s *Service) recordStage(ctx context.Context, tx leadflow.Tx, fx *effects, l *leadflow.Lead, from, to leadflow.Stage, a Actor, reason string, now time.Time) error {
-	if err := tx.AppendHistory(ctx, leadflow.HistoryEntry{LeadID: l.ID, At: now, Actor: a.Name, Kind: leadflow.HistoryStage, Field: "stage", Old: string(from), New: string(to), Reason: reason}); err != nil {
-		return err
-	}
+	fx.history = append(fx.history, leadflow.HistoryEntry{LeadID: l.ID, At: now, Actor: a.Name, Kind: leadflow.HistoryStage, Field: "stage", Old: string(from), New: string(to), Reason: reason})
 	if err := tx.InsertStageChange(ctx, leadflow.StageChange{LeadID: l.ID, From: from, To: to, At: now, Source: l.Source, Campaign: l.Campaign}); err != nil {
 		return err
 	}
@@ -238,31 +234,36 @@ const RescoreChunk = 1000
 
 // rescoreChunk is a chunk of leads read and scored outside the write transaction.
 type rescoreChunk struct {
-	after, last int64           // the chunk holds leads with after < id <= last
+	after, last int64           // the chunk covers the ids after < id <= last
 	leads       []leadflow.Lead // rescored
 	seen        []time.Time     // each lead's stored score time when it was read
 	changes     []scoreChange
 	err         error
 }
 
-// prepareChunk reads the leads after `after` and their events on the reader pool and scores them
-// with model m. Nothing is written.
-func (s *Service) prepareChunk(ctx context.Context, m *score.Compiled, life lifecycle.Config, after int64) *rescoreChunk {
-	c := &rescoreChunk{after: after}
+// prepareChunk reads the leads with after < id <= upto and their events on the reader pool and
+// scores them with model m. Nothing is written.
+func (s *Service) prepareChunk(ctx context.Context, m *score.Compiled, life lifecycle.Config, after, upto int64) *rescoreChunk {
+	c := &rescoreChunk{after: after, last: upto}
 	var events map[int64][]leadflow.Event
 	c.err = s.read(ctx, func(tx leadflow.ReadTx) error {
 		var err error
-		if c.leads, err = tx.LeadsAfter(ctx, after, RescoreChunk); err != nil || len(c.leads) == 0 {
+		if c.leads, err = tx.LeadsAfter(ctx, after, int(upto-after)); err != nil {
 			return err
 		}
-		events, err = tx.EventsForLeads(ctx, c.leads[0].ID, c.leads[len(c.leads)-1].ID)
+		for len(c.leads) > 0 && c.leads[len(c.leads)-1].ID > upto {
+			c.leads = c.leads[:len(c.leads)-1]
+		}
+		if len(c.leads) == 0 {
+			return nil
+		}
+		events, err = tx.EventsForLeads(ctx, after+1, upto)
 		return err
 	})
 	if c.err != nil || len(c.leads) == 0 {
 		return c
 	}
 	now := s.clock.Now()
-	c.last = c.leads[len(c.leads)-1].ID
 	c.seen = make([]time.Time, len(c.leads))
 	c.changes = make([]scoreChange, len(c.leads))
 	for i := range c.leads {
@@ -304,25 +305,55 @@ func (s *Service) RescoreAll(ctx context.Context, progress func(done, total int6
 			return err
 		}
 	}
-	prepare := func(after int64) <-chan *rescoreChunk {
-		ch := make(chan *rescoreChunk, 1)
-		go func() { ch <- s.prepareChunk(ctx, m, life, after) }() // owned by RescoreAll, which always receives
-		return ch
+	// Leads created after the job started are scored by its model already; the job covers the ids
+	// up to the newest one now. Chunks are fixed id ranges, so two can be read and scored at once
+	// (on the reader pool) while the writer applies the previous one, in order.
+	var newest []leadflow.Lead
+	if err := s.read(ctx, func(tx leadflow.ReadTx) error {
+		var err error
+		newest, err = tx.ListLeads(ctx, leadflow.LeadFilter{Limit: 1})
+		return err
+	}); err != nil {
+		return err
 	}
-	next := prepare(job.LastLeadID)
+	var maxID int64
+	if len(newest) > 0 {
+		maxID = newest[0].ID
+	}
+	const inFlight = 2
+	var queue []<-chan *rescoreChunk
+	next := job.LastLeadID
+	launch := func() {
+		after := next
+		upto := min(after+RescoreChunk, max(maxID, after))
+		next = upto
+		ch := make(chan *rescoreChunk, 1)
+		go func() { ch <- s.prepareChunk(ctx, m, life, after, upto) }() // owned by RescoreAll, which drains the queue
+		queue = append(queue, ch)
+	}
+	defer func() {
+		for _, ch := range queue {
+			<-ch
+		}
+	}()
+	for len(queue) < inFlight && next < maxID {
+		launch()
+	}
 	for {
-		c := <-next
+		if len(queue) == 0 { // every range applied: close the job
+			_, err := s.applyChunk(ctx, job.ID, m, life, &rescoreChunk{after: next, last: next})
+			return err
+		}
+		c := <-queue[0]
+		queue = queue[1:]
 		if c.err != nil {
 			return c.err
 		}
-		if len(c.leads) > 0 {
-			next = prepare(c.last)
+		if next < maxID {
+			launch()
 		}
 		ok, err := s.applyChunk(ctx, job.ID, m, life, c)
-		if err != nil || !ok || len(c.leads) == 0 {
-			if len(c.leads) > 0 {
-				<-next
-			}
+		if err != nil || !ok {
 			return err
 		}
 		job.Done += int64(len(c.leads))
@@ -344,7 +375,7 @@ func (s *Service) applyChunk(ctx context.Context, jobID int64, m *score.Compiled
 		}
 		ok = true
 		now := s.clock.Now()
-		if len(c.leads) == 0 {
+		if c.last == c.after { // the final, empty range: the job is complete
 			job.Status, job.FinishedAt = "done", &now
 			return tx.UpdateRescoreJob(ctx, job)
 		}

@@ -203,7 +203,10 @@ func (s *Service) write(ctx context.Context, fn func(tx leadflow.Tx, fx *effects
 	var fx effects
 	err := s.store.Write(ctx, func(tx leadflow.Tx) error {
 		fx = effects{}
-		return fn(tx, &fx)
+		if err := fn(tx, &fx); err != nil {
+			return err
+		}
+		return tx.AppendHistory(ctx, fx.history...)
 	})
 	if err == nil && fx.webhooks > 0 {
 		s.kickWH()
@@ -211,9 +214,12 @@ func (s *Service) write(ctx context.Context, fn func(tx leadflow.Tx, fx *effects
 	return err
 }
 
-// effects collects what a transaction did that matters after commit.
+// effects collects what a transaction does besides its own writes: history entries, written
+// together at the end (one multi-row insert instead of one per change), and the count of
+// enqueued webhooks, which wake the delivery worker after commit.
 type effects struct {
 	webhooks int
+	history  []leadflow.HistoryEntry
 }
 
 // read runs fn on a read view.

@@ -220,10 +220,23 @@ func (x *queries) LeadsByKeys(ctx context.Context, ids []int64, externalIDs, ema
 	if externalIDs == nil {
 		externalIDs = []string{}
 	}
-	// json_each keeps this one prepared statement whatever the list lengths; each IN uses its index.
-	return queryLeads(ctx, x.q, `SELECT `+leadColumns+` FROM leads WHERE id IN (SELECT value FROM json_each(?1))
-UNION SELECT `+leadColumns+` FROM leads WHERE external_id IN (SELECT value FROM json_each(?2))
-UNION SELECT `+leadColumns+` FROM leads WHERE email_norm IN (SELECT value FROM json_each(?3))`, enc(ids), enc(externalIDs), enc(norm))
+	// json_each keeps this one prepared statement whatever the list lengths; each IN uses its
+	// index. UNION ALL avoids sorting whole rows; a lead matched twice is dropped here.
+	leads, err := queryLeads(ctx, x.q, `SELECT `+leadColumns+` FROM leads WHERE id IN (SELECT value FROM json_each(?1))
+UNION ALL SELECT `+leadColumns+` FROM leads WHERE external_id IN (SELECT value FROM json_each(?2))
+UNION ALL SELECT `+leadColumns+` FROM leads WHERE email_norm IN (SELECT value FROM json_each(?3))`, enc(ids), enc(externalIDs), enc(norm))
+	if err != nil {
+		return nil, err
+	}
+	seen := make(map[int64]bool, len(leads))
+	out := leads[:0]
+	for _, l := range leads {
+		if !seen[l.ID] {
+			seen[l.ID] = true
+			out = append(out, l)
+		}
+	}
+	return out, nil
 }
 
 func (x *queries) ListLeads(ctx context.Context, f leadflow.LeadFilter) ([]leadflow.Lead, error) {
@@ -324,18 +337,34 @@ func expectOne(res sql.Result, what string) error {
 	return nil
 }
 
+// scoreBatch is how many leads one score UPDATE statement carries.
+const scoreBatch = 50
+
 func (x *queries) UpdateScores(ctx context.Context, leads []leadflow.Lead) error {
-	for i := range leads {
-		l := &leads[i]
-		hits, err := encodeHits(l.Hits)
-		if err != nil {
-			return err
+	for len(leads) > 0 {
+		n := len(leads)
+		if n > scoreBatch {
+			n = scoreBatch
 		}
-		if _, err := x.q.ExecContext(ctx, `UPDATE leads SET fit = ?, engagement = ?, total = ?, grade = ?, band = ?, model_version = ?, scored_at = ?, hits = ?, rescore_at = ? WHERE id = ?`,
-			l.Score.Fit, l.Score.Engagement, l.Score.Total, l.Score.Grade, l.Score.Band, l.Score.ModelVersion, ms(l.Score.ScoredAt),
-			hits, nullTime(l.RescoreAt), l.ID); err != nil {
+		if n > 1 && n < scoreBatch {
+			n = 1 // odd-sized tails go row by row so only two statement texts are ever prepared
+		}
+		args := make([]any, 0, n*10)
+		for i := range leads[:n] {
+			l := &leads[i]
+			hits, err := encodeHits(l.Hits)
+			if err != nil {
+				return err
+			}
+			args = append(args, l.ID, l.Score.Fit, l.Score.Engagement, l.Score.Total, l.Score.Grade, l.Score.Band, l.Score.ModelVersion,
+				ms(l.Score.ScoredAt), hits, nullTime(l.RescoreAt))
+		}
+		if _, err := x.q.ExecContext(ctx, `WITH v(id, fit, engagement, total, grade, band, model_version, scored_at, hits, rescore_at) AS (VALUES `+valuesList(n, 10)+`)
+UPDATE leads SET fit = v.fit, engagement = v.engagement, total = v.total, grade = v.grade, band = v.band, model_version = v.model_version,
+scored_at = v.scored_at, hits = v.hits, rescore_at = v.rescore_at FROM v WHERE leads.id = v.id`, args...); err != nil {
 			return mapErr(err, "lead")
 		}
+		leads = leads[n:]
 	}
 	return nil
 }
@@ -455,14 +484,31 @@ func (x *queries) EventsForLeads(ctx context.Context, fromID, toID int64) (map[i
 	return out, nil
 }
 
+// historyBatch is how many history rows one INSERT statement carries (9 parameters each, well
+// under SQLite's parameter limit); one statement per row would cost more than the rows.
+const historyBatch = 100
+
 func (x *queries) AppendHistory(ctx context.Context, entries ...leadflow.HistoryEntry) error {
-	for _, h := range entries {
-		if _, err := x.q.ExecContext(ctx, `INSERT INTO lead_history (lead_id, at, actor, kind, field, old, new, reason, model_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			h.LeadID, ms(h.At), h.Actor, h.Kind, h.Field, h.Old, h.New, h.Reason, h.ModelVersion); err != nil {
+	for len(entries) > 0 {
+		n := min(len(entries), historyBatch)
+		args := make([]any, 0, n*9)
+		for _, h := range entries[:n] {
+			args = append(args, h.LeadID, ms(h.At), h.Actor, h.Kind, h.Field, h.Old, h.New, h.Reason, h.ModelVersion)
+		}
+		if _, err := x.q.ExecContext(ctx, `INSERT INTO lead_history (lead_id, at, actor, kind, field, old, new, reason, model_version) VALUES `+
+			valuesList(n, 9), args...); err != nil {
 			return fmt.Errorf("history: %w", err)
 		}
+		entries = entries[n:]
 	}
 	return nil
+}
+
+// valuesList returns "(?, ?), (?, ?)" for rows × cols placeholders. Statements are cached per
+// distinct text, so callers batch in fixed sizes where they can.
+func valuesList(rows, cols int) string {
+	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"
+	return strings.TrimSuffix(strings.Repeat(one+", ", rows), ", ")
 }
 
 func (x *queries) History(ctx context.Context, leadID, afterID int64, limit int) ([]leadflow.HistoryEntry, error) {

@@ -28,12 +28,13 @@ func TestQuickRun(t *testing.T) {
 	}
 	out := buf.String()
 	t.Log("\n" + out)
+	sz := sizesFor(Options{Quick: true})
 	for _, row := range []string{
-		"| Single-lead HTTP ingest (64 clients) |",
+		fmt.Sprintf("| Single-lead HTTP ingest (%d clients) |", sz.singleConc),
 		"| Raw SQLite, 1 row per transaction (the single-lead rows) |",
 		"| Batch lead ingest over HTTP (1,000/request, 4 clients) |",
 		"| Batched event ingest over HTTP (1,000/request, 4 clients) |",
-		"| Single-event HTTP ingest (16 clients) |",
+		fmt.Sprintf("| Single-event HTTP ingest (%d clients) |", sz.singleEventCl),
 		"| Rescoring 5,000 leads after a model change |",
 		"| Bulk load through the store (10,000 leads/txn, +1 event per 4 leads) |",
 		"| Peak RSS (whole process) |",

@@ -25,10 +25,14 @@ func newLeadIndex() *leadIndex {
 	return &leadIndex{byID: map[int64]*leadflow.Lead{}, byExt: map[string]*leadflow.Lead{}, byEmail: map[string]*leadflow.Lead{}, absent: map[string]bool{}}
 }
 
+// prefetchMin is the fewest keys worth one batch query; below it the index looks each key up with
+// its own indexed statement on first use, which is cheaper for one or two keys.
+const prefetchMin = 8
+
 // prefetchLeads loads every lead matching the keys in one query.
 func prefetchLeads(ctx context.Context, tx leadflow.ReadTx, ids []int64, exts, emails []string) (*leadIndex, error) {
 	ix := newLeadIndex()
-	if len(ids)+len(exts)+len(emails) == 0 {
+	if len(ids)+len(exts)+len(emails) < prefetchMin {
 		return ix, nil
 	}
 	leads, err := tx.LeadsByKeys(ctx, ids, exts, emails)

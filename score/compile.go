@@ -88,6 +88,9 @@ func (m Model) Compile() (*Compiled, error) {
 // Model returns a copy of the model c was compiled from.
 func (c *Compiled) Model() Model { return c.model.clone() }
 
+// Version is the stored version of the model c was compiled from; it does not copy the model.
+func (c *Compiled) Version() int { return c.model.Version }
+
 // CrossedActions returns the model's actions whose threshold a total moving from oldTotal to
 // newTotal crosses upwards (S-SCORE-6).
 func (c *Compiled) CrossedActions(oldTotal, newTotal float64) []Action {

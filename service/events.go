@@ -86,7 +86,7 @@ type touchedLead struct {
 
 func (s *Service) recordEventsInTx(ctx context.Context, tx leadflow.Tx, fx *effects, a Actor, in []leadflow.EventInput, results []EventResult) error {
 	m, _, _, ingest := s.snapshot()
-	version := m.Model().Version
+	version := m.Version()
 	now := s.clock.Now()
 	var ids []int64
 	var exts, emails []string

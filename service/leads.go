@@ -309,7 +309,7 @@ func (s *Service) liveScore(l *leadflow.Lead) {
 		return
 	}
 	m, _, _, _ := s.snapshot()
-	if m.Model().Version != l.Score.ModelVersion {
+	if m.Version() != l.Score.ModelVersion {
 		return // the background rescoring job owns leads scored by an older model
 	}
 	l.Score = m.Evaluate(l, l.Hits, now).Score(now)

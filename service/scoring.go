@@ -41,11 +41,7 @@ func applyScore(m *score.Compiled, life lifecycle.Config, l *leadflow.Lead, now 
 		l.StageReason = fmt.Sprintf("score %s reached the MQL threshold %s", fmtPoints(l.Score.Total), fmtPoints(life.MQLThreshold))
 	}
 	if fireActions {
-		for _, a := range m.Model().Actions {
-			if score.CrossedUp(a, sc.old.Total, l.Score.Total) {
-				sc.crossed = append(sc.crossed, a)
-			}
-		}
+		sc.crossed = m.CrossedActions(sc.old.Total, l.Score.Total)
 	}
 	return sc
 }
@@ -124,7 +120,7 @@ func (s *Service) Explain(ctx context.Context, a Actor, id int64) (*Explanation,
 			return err
 		}
 		m, _, _, _ := s.snapshot()
-		if l.Score.ModelVersion != m.Model().Version { // not yet rescored by the background job
+		if l.Score.ModelVersion != m.Version() { // not yet rescored by the background job
 			evs, err := tx.EventsByLead(ctx, id)
 			if err != nil {
 				return err
@@ -292,7 +288,7 @@ func (s *Service) RescoreAll(ctx context.Context, progress func(done, total int6
 		return err
 	}
 	m, life, _, _ := s.snapshot()
-	if m.Model().Version != job.ModelVersion {
+	if m.Version() != job.ModelVersion {
 		var rec *leadflow.ModelRecord
 		if err := s.read(ctx, func(tx leadflow.ReadTx) error {
 			var err error
@@ -481,7 +477,7 @@ func (s *Service) DecaySweep(ctx context.Context) (int, error) {
 		m, _, _, _ := s.snapshot()
 		for i := range leads {
 			l := &leads[i]
-			if l.Score.ModelVersion != m.Model().Version {
+			if l.Score.ModelVersion != m.Version() {
 				evs, err := tx.EventsByLead(ctx, l.ID)
 				if err != nil {
 					return err

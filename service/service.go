@@ -124,7 +124,7 @@ func (s *Service) reload(ctx context.Context) error {
 	s.mu.RLock()
 	compiled := s.model
 	s.mu.RUnlock()
-	if compiled == nil || compiled.Model().Version != rec.Version {
+	if compiled == nil || compiled.Version() != rec.Version {
 		if compiled, err = compileRecord(rec); err != nil {
 			return err
 		}

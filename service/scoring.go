@@ -93,21 +93,17 @@ func (s *Service) recordStage(ctx context.Context, tx leadflow.Tx, fx *effects, 
 	return s.publish(ctx, tx, fx, subs, "lead.stage_changed", map[string]any{"lead_id": l.ID, "from": from, "to": to, "reason": reason, "by": a.Name})
 }
 
-// Explanation is why a lead has its score (S-SCORE-9).
+// Explanation is why a lead has its score (S-SCORE-9): the live score with every contributing
+// rule (decay applied up to now), the lifecycle thresholds it is judged against, and the score
+// last stored.
 type Explanation struct {
-	LeadID        int64                `json:"lead_id"`
-	Fit           float64              `json:"fit"`
-	Engagement    float64              `json:"engagement"`
-	Total         float64              `json:"total"`
-	Grade         string               `json:"grade"`
-	Band          string               `json:"band"`
-	ModelVersion  int                  `json:"model_version"`
-	At            time.Time            `json:"at"`
-	Unqualified   bool                 `json:"unqualified"`
-	MQLThreshold  float64              `json:"mql_threshold"`
-	Contributions []score.Contribution `json:"contributions"`
-	// Stored is the score last written to the database; it differs from the live figures above
-	// only by decay or expiry since then.
+	LeadID int64 `json:"lead_id"`
+	score.Result
+	At           time.Time `json:"at"`
+	Unqualified  bool      `json:"unqualified"`
+	MQLThreshold float64   `json:"mql_threshold"`
+	// Stored is the score last written to the database; it differs from the live figures only by
+	// decay or expiry since then.
 	Stored leadflow.Score `json:"stored"`
 }
 
@@ -139,13 +135,10 @@ func (s *Service) explain(l *leadflow.Lead) *Explanation {
 	m, life, _, _ := s.snapshot()
 	now := s.clock.Now()
 	r := m.Evaluate(l, l.Hits, now)
-	contrib := r.Contributions
-	if contrib == nil {
-		contrib = []score.Contribution{}
+	if r.Contributions == nil {
+		r.Contributions = []score.Contribution{}
 	}
-	return &Explanation{LeadID: l.ID, Fit: r.Fit, Engagement: r.Engagement, Total: r.Total, Grade: r.Grade, Band: r.Band,
-		ModelVersion: r.ModelVersion, At: now, Unqualified: r.Total < life.UnqualifiedBelow, MQLThreshold: life.MQLThreshold,
-		Contributions: contrib, Stored: l.Score}
+	return &Explanation{LeadID: l.ID, Result: r, At: now, Unqualified: r.Total < life.UnqualifiedBelow, MQLThreshold: life.MQLThreshold, Stored: l.Score}
 }
 
 // PutModel stores a new model version, makes it active and starts rescoring every lead in the

@@ -79,6 +79,9 @@ type Lead struct {
 	Hits RuleHits `json:"-"`
 	// RescoreAt is when decay or expiry next changes the stored score; zero when it never does.
 	RescoreAt time.Time `json:"-"`
+	// Rev is the store's revision of the lead, bumped by every write; work computed outside a
+	// transaction is applied only if the revision it read is still current.
+	Rev       int64     `json:"-"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }

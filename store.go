@@ -67,10 +67,10 @@ type Tx interface {
 	UpdateLead(ctx context.Context, l *Lead) error
 	// UpdateScores writes only the score, hits and rescore time of the given leads.
 	UpdateScores(ctx context.Context, leads []Lead) error
-	// UpdateScoresIfUnscored is UpdateScores for leads whose stored score time still equals
-	// seen[i] (an optimistic check for work computed outside the transaction); it returns the ids
-	// of the leads it skipped because they were rescored meanwhile.
-	UpdateScoresIfUnscored(ctx context.Context, leads []Lead, seen []time.Time) (skipped []int64, err error)
+	// UpdateScoresIfCurrent is UpdateScores for leads whose stored revision still equals their
+	// Rev (an optimistic check for work computed outside the transaction); it returns the ids of
+	// the leads it skipped because they were written meanwhile.
+	UpdateScoresIfCurrent(ctx context.Context, leads []Lead) (skipped []int64, err error)
 	// EraseLead deletes a lead, its events, history and idempotency records, and clears the lead
 	// id of its stage changes, leaving only anonymous aggregates (S-LEAD-6).
 	EraseLead(ctx context.Context, id int64) error

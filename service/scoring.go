@@ -224,8 +224,7 @@ const RescoreChunk = 1000
 // rescoreChunk is a chunk of leads read and scored outside the write transaction.
 type rescoreChunk struct {
 	after, last int64           // the chunk covers the ids after < id <= last
-	leads       []leadflow.Lead // rescored
-	seen        []time.Time     // each lead's stored score time when it was read
+	leads       []leadflow.Lead // rescored; Rev is the revision read
 	changes     []scoreChange
 	err         error
 }
@@ -253,11 +252,9 @@ func (s *Service) prepareChunk(ctx context.Context, m *score.Compiled, life life
 		return c
 	}
 	now := s.clock.Now()
-	c.seen = make([]time.Time, len(c.leads))
 	c.changes = make([]scoreChange, len(c.leads))
 	for i := range c.leads {
 		l := &c.leads[i]
-		c.seen[i] = l.Score.ScoredAt
 		l.Hits = m.HitsFromEvents(events[l.ID], now)
 		c.changes[i] = applyScore(m, life, l, now, false)
 	}
@@ -371,7 +368,6 @@ func (s *Service) applyChunk(ctx context.Context, jobID int64, m *score.Compiled
 		reason := fmt.Sprintf("rescored with model v%d", job.ModelVersion)
 		// Leads whose stage moves are written whole; the rest get a narrow, conditional update.
 		var narrow []leadflow.Lead
-		var narrowSeen []time.Time
 		var narrowChanges []scoreChange
 		var redo []int64
 		for i := range c.leads {
@@ -379,9 +375,9 @@ func (s *Service) applyChunk(ctx context.Context, jobID int64, m *score.Compiled
 				redo = append(redo, c.leads[i].ID)
 				continue
 			}
-			narrow, narrowSeen, narrowChanges = append(narrow, c.leads[i]), append(narrowSeen, c.seen[i]), append(narrowChanges, c.changes[i])
+			narrow, narrowChanges = append(narrow, c.leads[i]), append(narrowChanges, c.changes[i])
 		}
-		skipped, err := tx.UpdateScoresIfUnscored(ctx, narrow, narrowSeen)
+		skipped, err := tx.UpdateScoresIfCurrent(ctx, narrow)
 		if err != nil {
 			return err
 		}

@@ -48,7 +48,7 @@ type leadData struct {
 	Criteria    map[string]bool `json:"criteria,omitempty"`
 }
 
-const leadColumns = `id, stage, owner_id, source, campaign, fit, engagement, total, grade, band, model_version, scored_at, hits, rescore_at, data, created_at, updated_at`
+const leadColumns = `id, stage, owner_id, source, campaign, fit, engagement, total, grade, band, model_version, scored_at, hits, rescore_at, rev, data, created_at, updated_at`
 
 func ms(t time.Time) int64 {
 	if t.IsZero() {
@@ -122,7 +122,7 @@ func scanLead(r rowScanner) (*leadflow.Lead, error) {
 		stage                      string
 	)
 	if err := r.Scan(&l.ID, &stage, &owner, &l.Source, &l.Campaign, &l.Score.Fit, &l.Score.Engagement, &l.Score.Total,
-		&l.Score.Grade, &l.Score.Band, &l.Score.ModelVersion, &scoredAt, &hits, &rescoreAt, &data, &created, &updated); err != nil {
+		&l.Score.Grade, &l.Score.Band, &l.Score.ModelVersion, &scoredAt, &hits, &rescoreAt, &l.Rev, &data, &created, &updated); err != nil {
 		return nil, err
 	}
 	var d leadData
@@ -316,14 +316,18 @@ func (x *queries) UpdateLead(ctx context.Context, l *leadflow.Lead) error {
 		return err
 	}
 	res, err := x.q.ExecContext(ctx, `UPDATE leads SET external_id = ?, email_norm = ?, stage = ?, owner_id = ?, source = ?, campaign = ?, search = ?,
-fit = ?, engagement = ?, total = ?, grade = ?, band = ?, model_version = ?, scored_at = ?, hits = ?, rescore_at = ?, data = ?, updated_at = ? WHERE id = ?`,
+fit = ?, engagement = ?, total = ?, grade = ?, band = ?, model_version = ?, scored_at = ?, hits = ?, rescore_at = ?, data = ?, updated_at = ?, rev = rev + 1 WHERE id = ?`,
 		nullString(l.ExternalID), nullString(leadflow.NormalizeEmail(l.Email)), string(l.Stage), nullInt(l.OwnerID), l.Source, l.Campaign, search,
 		l.Score.Fit, l.Score.Engagement, l.Score.Total, l.Score.Grade, l.Score.Band, l.Score.ModelVersion, ms(l.Score.ScoredAt),
 		hits, nullTime(l.RescoreAt), data, ms(l.UpdatedAt), l.ID)
 	if err != nil {
 		return mapErr(err, "lead")
 	}
-	return expectOne(res, "lead")
+	if err := expectOne(res, "lead"); err != nil {
+		return err
+	}
+	l.Rev++
+	return nil
 }
 
 func expectOne(res sql.Result, what string) error {
@@ -361,7 +365,7 @@ func (x *queries) UpdateScores(ctx context.Context, leads []leadflow.Lead) error
 		}
 		if _, err := x.q.ExecContext(ctx, `WITH v(id, fit, engagement, total, grade, band, model_version, scored_at, hits, rescore_at) AS (VALUES `+valuesList(n, 10)+`)
 UPDATE leads SET fit = v.fit, engagement = v.engagement, total = v.total, grade = v.grade, band = v.band, model_version = v.model_version,
-scored_at = v.scored_at, hits = v.hits, rescore_at = v.rescore_at FROM v WHERE leads.id = v.id`, args...); err != nil {
+scored_at = v.scored_at, hits = v.hits, rescore_at = v.rescore_at, rev = leads.rev + 1 FROM v WHERE leads.id = v.id`, args...); err != nil {
 			return mapErr(err, "lead")
 		}
 		leads = leads[n:]
@@ -369,7 +373,7 @@ scored_at = v.scored_at, hits = v.hits, rescore_at = v.rescore_at FROM v WHERE l
 	return nil
 }
 
-func (x *queries) UpdateScoresIfUnscored(ctx context.Context, leads []leadflow.Lead, seen []time.Time) ([]int64, error) {
+func (x *queries) UpdateScoresIfCurrent(ctx context.Context, leads []leadflow.Lead) ([]int64, error) {
 	var skipped []int64
 	for i := range leads {
 		l := &leads[i]
@@ -377,9 +381,9 @@ func (x *queries) UpdateScoresIfUnscored(ctx context.Context, leads []leadflow.L
 		if err != nil {
 			return nil, err
 		}
-		res, err := x.q.ExecContext(ctx, `UPDATE leads SET fit = ?, engagement = ?, total = ?, grade = ?, band = ?, model_version = ?, scored_at = ?, hits = ?, rescore_at = ? WHERE id = ? AND scored_at = ?`,
+		res, err := x.q.ExecContext(ctx, `UPDATE leads SET fit = ?, engagement = ?, total = ?, grade = ?, band = ?, model_version = ?, scored_at = ?, hits = ?, rescore_at = ?, rev = rev + 1 WHERE id = ? AND rev = ?`,
 			l.Score.Fit, l.Score.Engagement, l.Score.Total, l.Score.Grade, l.Score.Band, l.Score.ModelVersion, ms(l.Score.ScoredAt),
-			hits, nullTime(l.RescoreAt), l.ID, ms(seen[i]))
+			hits, nullTime(l.RescoreAt), l.ID, l.Rev)
 		if err != nil {
 			return nil, mapErr(err, "lead")
 		}
@@ -387,6 +391,8 @@ func (x *queries) UpdateScoresIfUnscored(ctx context.Context, leads []leadflow.L
 			return nil, err
 		} else if n == 0 {
 			skipped = append(skipped, l.ID)
+		} else {
+			l.Rev++
 		}
 	}
 	return skipped, nil

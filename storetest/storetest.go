@@ -121,18 +121,35 @@ func testLeadRoundTrip(t *testing.T, s leadflow.Store) {
 		}
 		return nil
 	})
-	// A conditional score update applies only while the stored score time is the one seen.
-	stale := *want
+	// A conditional score update applies only while the lead's revision is the one read.
+	var current *leadflow.Lead
+	read(t, s, func(tx leadflow.ReadTx) error {
+		var err error
+		current, err = tx.LeadByID(ctx, want.ID)
+		return err
+	})
+	stale := *current
+	stale.Rev--
 	stale.Score.Total = 99
+	fresh := *current
+	fresh.Score.Total = 42
 	var skipped []int64
 	write(t, s, func(tx leadflow.Tx) error {
 		var err error
-		skipped, err = tx.UpdateScoresIfUnscored(ctx, []leadflow.Lead{stale}, []time.Time{t0.Add(-time.Hour)})
+		if skipped, err = tx.UpdateScoresIfCurrent(ctx, []leadflow.Lead{stale}); err != nil || len(skipped) != 1 {
+			return err
+		}
+		skipped, err = tx.UpdateScoresIfCurrent(ctx, []leadflow.Lead{fresh})
 		return err
 	})
-	if len(skipped) != 1 || skipped[0] != want.ID {
-		t.Fatalf("conditional update with a stale score time: skipped %v", skipped)
-	}
+	read(t, s, func(tx leadflow.ReadTx) error {
+		got, _ := tx.LeadByID(ctx, want.ID)
+		if len(skipped) != 0 || got.Score.Total != 42 || got.Rev != current.Rev+1 {
+			t.Fatalf("conditional update: skipped %v, total %v, rev %d → %d", skipped, got.Score.Total, current.Rev, got.Rev)
+		}
+		want.Rev = got.Rev
+		return nil
+	})
 	want.Score.Total, want.Hits, want.RescoreAt = 12, nil, time.Time{}
 	write(t, s, func(tx leadflow.Tx) error { return tx.UpdateScores(ctx, []leadflow.Lead{*want}) })
 	read(t, s, func(tx leadflow.ReadTx) error {

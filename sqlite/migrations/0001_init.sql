@@ -17,6 +17,7 @@ CREATE TABLE leads (
     scored_at     INTEGER NOT NULL DEFAULT 0,
     hits          TEXT,
     rescore_at    INTEGER,
+    rev           INTEGER NOT NULL DEFAULT 0, -- bumped by every write: optimistic checks
     data          TEXT    NOT NULL,
     created_at    INTEGER NOT NULL,
     updated_at    INTEGER NOT NULL

@@ -28,7 +28,12 @@ func TestConcurrentEventsLoseNoHit(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for k := 0; k < perWorker; k++ {
+				// Batches are planned outside the transaction: ten events per request, each request
+				// also touching nine leads of its own.
 				evs := []map[string]any{{"email": "busy@example.org", "type": "custom.ping", "event_id": fmt.Sprintf("p-%d-%d", w, k)}}
+				for j := 0; j < 9; j++ {
+					evs = append(evs, map[string]any{"email": fmt.Sprintf("side-%d-%d@example.org", w, j), "type": "email_open"})
+				}
 				r := e.do("POST", "/api/v1/events", leadflow.RoleIntegration, evs)
 				if r.status != http.StatusAccepted {
 					t.Errorf("status %d: %s", r.status, r.body)

@@ -42,9 +42,10 @@ func (r EventsResult) Status() int {
 // Invalid events are reported per row and the valid ones are kept; events referencing an unknown
 // email create the lead when ingest settings allow it.
 //
-// The pure work — reading the leads, matching rules, scoring — is planned on the reader pool
-// before the write transaction; inside it, each planned lead is written only if its revision is
-// unchanged and every one of its events was new, otherwise it is recomputed in the transaction.
+// For batches, the pure work — reading the leads, matching rules, scoring — is planned on the
+// reader pool before the write transaction, which keeps the single writer's transaction short;
+// inside it, each planned lead is written only if its revision is unchanged and every one of its
+// events was new, otherwise it is recomputed in the transaction.
 func (s *Service) RecordEvents(ctx context.Context, a Actor, in []leadflow.EventInput, idem *Idempotency) (EventsResult, *Replay, error) {
 	if len(in) > MaxBatch {
 		return EventsResult{}, nil, leadflow.Invalid("events", fmt.Sprintf("at most %d events per request", MaxBatch))
@@ -129,8 +130,8 @@ func (s *Service) planEvents(ctx context.Context, in []leadflow.EventInput, resu
 			emails = append(emails, ev.Email)
 		}
 	}
-	if len(ids)+len(exts)+len(emails) == 0 {
-		return plan, nil
+	if len(ids)+len(exts)+len(emails) < prefetchMin {
+		return plan, nil // a small request is cheaper done whole inside the transaction
 	}
 	var leads []leadflow.Lead
 	if err := s.read(ctx, func(tx leadflow.ReadTx) error {

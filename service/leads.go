@@ -170,7 +170,7 @@ func (s *Service) upsertInTx(ctx context.Context, tx leadflow.Tx, fx *effects, i
 		// The created entry carries the first score; no separate score entry is written.
 		fx.history = append(fx.history, leadflow.HistoryEntry{LeadID: l.ID, At: now, Actor: a.Name, Kind: leadflow.HistoryCreated, Field: "total",
 			New: fmtPoints(l.Score.Total), Reason: createdReason(l), ModelVersion: l.Score.ModelVersion})
-		if err := s.publish(ctx, tx, fx, s.Subscriptions(), "lead.created", l); err != nil {
+		if err := s.publish(ctx, tx, fx, s.subscriptions(), "lead.created", l); err != nil {
 			return nil, false, err
 		}
 		return l, true, s.recordScore(ctx, tx, fx, l, sc, a, "created")
@@ -335,7 +335,7 @@ func (s *Service) EraseLead(ctx context.Context, a Actor, id int64, reason strin
 		if err := tx.EraseLead(ctx, id); err != nil {
 			return err
 		}
-		return s.publish(ctx, tx, fx, s.Subscriptions(), "lead.erased", map[string]any{"id": id, "by": a.Name, "reason": reason})
+		return s.publish(ctx, tx, fx, s.subscriptions(), "lead.erased", map[string]any{"id": id, "by": a.Name, "reason": reason})
 	})
 }
 

@@ -185,10 +185,15 @@ func (s *Service) Lifecycle() lifecycle.Config {
 	return l
 }
 
-// Subscriptions returns the webhook subscriptions.
-func (s *Service) Subscriptions() []Subscription {
+// subscriptions returns the live subscriptions for reading only (no copy: publishing is a hot path).
+func (s *Service) subscriptions() []Subscription {
 	_, _, subs, _ := s.snapshot()
 	return subs
+}
+
+// Subscriptions returns a copy of the webhook subscriptions.
+func (s *Service) Subscriptions() []Subscription {
+	return s.Settings().Webhooks
 }
 
 // Ingest returns the intake settings.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 
 	"github.com/leadflow/leadflow"
 	"github.com/leadflow/leadflow/lifecycle"
@@ -17,13 +18,17 @@ type Settings struct {
 	Ingest    IngestSettings   `json:"ingest" yaml:"ingest"`
 }
 
-// Settings returns the live settings.
+// Settings returns a copy of the live settings; changing it changes nothing until PutSettings.
 func (s *Service) Settings() Settings {
 	_, life, subs, ingest := s.snapshot()
-	if subs == nil {
-		subs = []Subscription{}
+	out := Settings{Lifecycle: life, Webhooks: make([]Subscription, len(subs)), Ingest: ingest}
+	for i, sub := range subs {
+		sub.Events = slices.Clone(sub.Events)
+		out.Webhooks[i] = sub
 	}
-	return Settings{Lifecycle: life, Webhooks: subs, Ingest: ingest}
+	out.Lifecycle.Criteria = slices.Clone(life.Criteria)
+	out.Lifecycle.SQLGrades = slices.Clone(life.SQLGrades)
+	return out
 }
 
 // PutSettings validates and stores settings; they take effect at once.

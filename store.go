@@ -57,6 +57,13 @@ type ReadTx interface {
 	RescoreJobs(ctx context.Context, limit int) ([]RescoreJob, error)
 	Webhooks(ctx context.Context, limit int) ([]WebhookDelivery, error)
 	WebhookAttempts(ctx context.Context, deliveryID int64) ([]WebhookAttempt, error)
+	// Rep, Team and Territory return ENOTFOUND for an unknown id; the lists are in id order.
+	Rep(ctx context.Context, id int64) (*Rep, error)
+	Reps(ctx context.Context) ([]Rep, error)
+	Team(ctx context.Context, id int64) (*Team, error)
+	Teams(ctx context.Context) ([]Team, error)
+	Territory(ctx context.Context, id int64) (*Territory, error)
+	Territories(ctx context.Context) ([]Territory, error)
 }
 
 // Tx is a write transaction.
@@ -93,6 +100,14 @@ type Tx interface {
 	ClaimWebhooks(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]WebhookDelivery, error)
 	// FinishWebhook records an attempt and the delivery's new state.
 	FinishWebhook(ctx context.Context, d WebhookDelivery, a WebhookAttempt) error
+	// Insert and update reps, teams and territories; a duplicate rep email or team or territory
+	// name (case-insensitive) is ECONFLICT naming the field.
+	InsertRep(ctx context.Context, r *Rep) error
+	UpdateRep(ctx context.Context, r *Rep) error
+	InsertTeam(ctx context.Context, t *Team) error
+	UpdateTeam(ctx context.Context, t *Team) error
+	InsertTerritory(ctx context.Context, t *Territory) error
+	UpdateTerritory(ctx context.Context, t *Territory) error
 }
 
 // LeadFilter selects leads for listing; results are newest first (id descending).

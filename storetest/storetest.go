@@ -38,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 		{"FailedWriteIsolated", testFailedWriteIsolated},
 		{"ConcurrentWrites", testConcurrentWrites},
 		{"Costs", testCosts},
+		{"RepsTeamsTerritories", testRepsTeamsTerritories},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -606,4 +607,61 @@ func testCosts(t *testing.T, s leadflow.Store) {
 		}
 		return nil
 	})
+}
+
+func testRepsTeamsTerritories(t *testing.T, s leadflow.Store) {
+	ctx := context.Background()
+	hired := t0.AddDate(0, -2, 0)
+	team := &leadflow.Team{Name: "East", CreatedAt: t0, UpdatedAt: t0}
+	terr := &leadflow.Territory{Name: "DACH", Countries: []string{"DE", "AT", "CH"}, MinSize: 50, CreatedAt: t0, UpdatedAt: t0}
+	rep := &leadflow.Rep{Name: "Alice", Email: "Alice@Sales.example", Level: leadflow.LevelSenior, HireDate: &hired, WeeklyHours: 40,
+		CapacityThreshold: 20, Active: true, Timezone: "Europe/Berlin", WorkingHours: &leadflow.WorkingHours{Days: []int{1, 2, 3, 4, 5}, Start: "09:00", End: "17:00"},
+		Absences: []leadflow.Absence{{From: t0, To: t0.AddDate(0, 0, 7), Reason: "vacation", Source: "manual"}}, CreatedAt: t0, UpdatedAt: t0}
+	write(t, s, func(tx leadflow.Tx) error {
+		if err := tx.InsertTeam(ctx, team); err != nil {
+			return err
+		}
+		if err := tx.InsertTerritory(ctx, terr); err != nil {
+			return err
+		}
+		rep.TeamID, rep.TerritoryIDs = team.ID, []int64{terr.ID}
+		return tx.InsertRep(ctx, rep)
+	})
+	if rep.ID == 0 || team.ID == 0 || terr.ID == 0 {
+		t.Fatal("ids not set")
+	}
+	dup := &leadflow.Rep{Name: "Other", Email: "alice@sales.EXAMPLE", CreatedAt: t0, UpdatedAt: t0}
+	if err := s.Write(ctx, func(tx leadflow.Tx) error { return tx.InsertRep(ctx, dup) }); code(err) != leadflow.ECONFLICT {
+		t.Fatalf("duplicate rep email: %v", err)
+	}
+	if err := s.Write(ctx, func(tx leadflow.Tx) error { return tx.InsertTeam(ctx, &leadflow.Team{Name: "east"}) }); code(err) != leadflow.ECONFLICT {
+		t.Fatalf("duplicate team name: %v", err)
+	}
+	rep.Name, rep.Active = "Alice B.", false
+	rep.UpdatedAt = t0.Add(time.Hour)
+	write(t, s, func(tx leadflow.Tx) error { return tx.UpdateRep(ctx, rep) })
+	read(t, s, func(tx leadflow.ReadTx) error {
+		got, err := tx.Rep(ctx, rep.ID)
+		if err != nil || got.Name != "Alice B." || got.Active || got.TeamID != team.ID || len(got.TerritoryIDs) != 1 ||
+			got.WorkingHours == nil || got.WorkingHours.Start != "09:00" || !got.HireDate.Equal(hired) || len(got.Absences) != 1 ||
+			!got.CreatedAt.Equal(t0) || !got.UpdatedAt.Equal(t0.Add(time.Hour)) {
+			t.Fatalf("rep round trip: %+v %v", got, err)
+		}
+		if _, away := got.AwayAt(t0.Add(time.Hour)); !away {
+			t.Fatal("absence lost")
+		}
+		if _, err := tx.Rep(ctx, 999); code(err) != leadflow.ENOTFOUND {
+			t.Fatalf("unknown rep: %v", err)
+		}
+		teams, _ := tx.Teams(ctx)
+		terrs, _ := tx.Territories(ctx)
+		reps, _ := tx.Reps(ctx)
+		if len(teams) != 1 || len(terrs) != 1 || len(reps) != 1 || terrs[0].MinSize != 50 || len(terrs[0].Countries) != 3 {
+			t.Fatalf("lists: %d teams, %d territories, %d reps", len(teams), len(terrs), len(reps))
+		}
+		return nil
+	})
+	if err := s.Write(ctx, func(tx leadflow.Tx) error { return tx.UpdateTeam(ctx, &leadflow.Team{ID: 999, Name: "x"}) }); code(err) != leadflow.ENOTFOUND {
+		t.Fatalf("update unknown team: %v", err)
+	}
 }

@@ -1,0 +1,100 @@
+package leadflow
+
+import "time"
+
+// Rep levels on the career ladder (S-REP-1, 001).
+const (
+	LevelSenior   = "senior"
+	LevelStandard = "standard"
+	LevelMid      = "mid"
+	LevelJunior   = "junior"
+	LevelNewHire  = "new_hire"
+)
+
+// Levels lists the rep levels, most senior first.
+var Levels = []string{LevelSenior, LevelStandard, LevelMid, LevelJunior, LevelNewHire}
+
+// Rep is a sales rep who receives leads (S-REP-1).
+type Rep struct {
+	ID     int64  `json:"id"`
+	Name   string `json:"name"`
+	Email  string `json:"email"`
+	TeamID int64  `json:"team_id,omitempty"`
+	// Role is the rep's function, e.g. sdr or ae.
+	Role  string `json:"role,omitempty"`
+	Level string `json:"level,omitempty"`
+	// HireDate gives the tenure that probation and onboarding phases use.
+	HireDate *time.Time `json:"hire_date,omitempty"`
+	// WeeklyHours is the contracted time (40 = full time); FTE weights derive from it.
+	WeeklyHours float64 `json:"weekly_hours,omitempty"`
+	// CapacityThreshold is how many active opportunities the rep can carry (S-DIST-7).
+	CapacityThreshold int `json:"capacity_threshold,omitempty"`
+	// Quota is the rep's target for the current period; Attainment is derived from lifecycle data.
+	Quota        float64  `json:"quota,omitempty"`
+	TerritoryIDs []int64  `json:"territory_ids,omitempty"`
+	Skills       []string `json:"skills,omitempty"`
+	Languages    []string `json:"languages,omitempty"`
+	// StaticWeight is the configured weight for static weighting (S-DIST-3).
+	StaticWeight float64 `json:"static_weight,omitempty"`
+	Tier         int     `json:"tier,omitempty"`
+	Active       bool    `json:"active"`
+	// Timezone and WorkingHours say when the rep takes leads (S-REP-2).
+	Timezone     string        `json:"timezone,omitempty"`
+	WorkingHours *WorkingHours `json:"working_hours,omitempty"`
+	// DailyCap and WeeklyCap bound the leads a rep receives (S-DIST-9); 0 means no cap.
+	DailyCap  int       `json:"daily_cap,omitempty"`
+	WeeklyCap int       `json:"weekly_cap,omitempty"`
+	Absences  []Absence `json:"absences,omitempty"`
+	// CalendarURL is an iCalendar feed of absences, imported periodically (S-REP-2).
+	CalendarURL string    `json:"calendar_url,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// WorkingHours are the rep's weekly working times in its own time zone. Days are 0 = Sunday
+// through 6 = Saturday; times are "HH:MM".
+type WorkingHours struct {
+	Days  []int  `json:"days"`
+	Start string `json:"start"`
+	End   string `json:"end"`
+}
+
+// Absence is a time a rep is away: vacation, out of office, or a calendar block (S-REP-2).
+type Absence struct {
+	From   time.Time `json:"from"`
+	To     time.Time `json:"to"`
+	Reason string    `json:"reason,omitempty"`
+	Source string    `json:"source,omitempty"` // manual or calendar
+}
+
+// AwayAt reports whether an absence covers t.
+func (r *Rep) AwayAt(t time.Time) (Absence, bool) {
+	for _, a := range r.Absences {
+		if !t.Before(a.From) && t.Before(a.To) {
+			return a, true
+		}
+	}
+	return Absence{}, false
+}
+
+// Team groups reps for routing and team competitions (S-REP-4).
+type Team struct {
+	ID        int64     `json:"id"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Territory matches leads by country, region/state, industry and company size (S-REP-4). An
+// empty list matches anything; a lead matches when every non-empty criterion matches.
+type Territory struct {
+	ID         int64     `json:"id"`
+	Name       string    `json:"name"`
+	Countries  []string  `json:"countries,omitempty"`
+	Regions    []string  `json:"regions,omitempty"`
+	Industries []string  `json:"industries,omitempty"`
+	MinSize    int       `json:"min_company_size,omitempty"`
+	MaxSize    int       `json:"max_company_size,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}

@@ -98,3 +98,12 @@ type Territory struct {
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
 }
+
+// EntityID returns the rep's id.
+func (r *Rep) EntityID() int64 { return r.ID }
+
+// EntityID returns the team's id.
+func (t *Team) EntityID() int64 { return t.ID }
+
+// EntityID returns the territory's id.
+func (t *Territory) EntityID() int64 { return t.ID }

@@ -102,7 +102,7 @@ func (s *Server) Registry() *prometheus.Registry { return s.reg }
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
 func (s *Server) routeTable() []Route {
-	return []Route{
+	routes := []Route{
 		{"GET", "/healthz", nil, s.healthz},
 		{"GET", "/readyz", nil, s.readyz},
 		{"GET", "/api/v1/openapi.json", nil, s.openapi},
@@ -137,6 +137,9 @@ func (s *Server) routeTable() []Route {
 		{"POST", "/api/v1/tokens", admins, s.createToken},
 		{"DELETE", "/api/v1/tokens/{id}", admins, s.revokeToken},
 	}
+	routes = append(routes, entityRoutes(s, "/api/v1/reps", service.RepKind)...)
+	routes = append(routes, entityRoutes(s, "/api/v1/teams", service.TeamKind)...)
+	return append(routes, entityRoutes(s, "/api/v1/territories", service.TerritoryKind)...)
 }
 
 // statusWriter records the status code for metrics.

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -61,6 +62,7 @@ func TestDomainEventSubscriptions(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	mu.Lock()
 	defer mu.Unlock()
+	slices.Sort(got) // deliveries run concurrently: order is not guaranteed
 	if len(got) != 2 || got[0] != "lead.created/lead.created" || got[1] != "lead.stage_changed/lead.stage_changed" {
 		t.Fatalf("deliveries: %v", got)
 	}

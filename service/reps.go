@@ -43,7 +43,9 @@ var (
 		},
 		created: func(v *leadflow.Rep) time.Time { return v.CreatedAt }}
 	TeamKind = EntityKind[leadflow.Team]{what: "team",
-		get:      func(ctx context.Context, tx leadflow.ReadTx, id int64) (*leadflow.Team, error) { return tx.Team(ctx, id) },
+		get: func(ctx context.Context, tx leadflow.ReadTx, id int64) (*leadflow.Team, error) {
+			return tx.Team(ctx, id)
+		},
 		list:     func(ctx context.Context, tx leadflow.ReadTx) ([]leadflow.Team, error) { return tx.Teams(ctx) },
 		insert:   func(ctx context.Context, tx leadflow.Tx, v *leadflow.Team) error { return tx.InsertTeam(ctx, v) },
 		update:   func(ctx context.Context, tx leadflow.Tx, v *leadflow.Team) error { return tx.UpdateTeam(ctx, v) },
@@ -53,10 +55,18 @@ var (
 		},
 		created: func(v *leadflow.Team) time.Time { return v.CreatedAt }}
 	TerritoryKind = EntityKind[leadflow.Territory]{what: "territory",
-		get:      func(ctx context.Context, tx leadflow.ReadTx, id int64) (*leadflow.Territory, error) { return tx.Territory(ctx, id) },
-		list:     func(ctx context.Context, tx leadflow.ReadTx) ([]leadflow.Territory, error) { return tx.Territories(ctx) },
-		insert:   func(ctx context.Context, tx leadflow.Tx, v *leadflow.Territory) error { return tx.InsertTerritory(ctx, v) },
-		update:   func(ctx context.Context, tx leadflow.Tx, v *leadflow.Territory) error { return tx.UpdateTerritory(ctx, v) },
+		get: func(ctx context.Context, tx leadflow.ReadTx, id int64) (*leadflow.Territory, error) {
+			return tx.Territory(ctx, id)
+		},
+		list: func(ctx context.Context, tx leadflow.ReadTx) ([]leadflow.Territory, error) {
+			return tx.Territories(ctx)
+		},
+		insert: func(ctx context.Context, tx leadflow.Tx, v *leadflow.Territory) error {
+			return tx.InsertTerritory(ctx, v)
+		},
+		update: func(ctx context.Context, tx leadflow.Tx, v *leadflow.Territory) error {
+			return tx.UpdateTerritory(ctx, v)
+		},
 		validate: validateTerritory,
 		stamp: func(v *leadflow.Territory, id int64, created, now time.Time) {
 			v.ID, v.CreatedAt, v.UpdatedAt = id, created, now

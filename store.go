@@ -64,6 +64,14 @@ type ReadTx interface {
 	Teams(ctx context.Context) ([]Team, error)
 	Territory(ctx context.Context, id int64) (*Territory, error)
 	Territories(ctx context.Context) ([]Territory, error)
+	// Rotation returns the stored state of a rotation, or nil when it has none yet.
+	Rotation(ctx context.Context, key string) ([]byte, error)
+	// Assignments returns a lead's assignments, oldest first.
+	Assignments(ctx context.Context, leadID int64) ([]Assignment, error)
+	// AssignmentCounts returns how many leads each rep was assigned at or after since.
+	AssignmentCounts(ctx context.Context, since time.Time) (map[int64]int64, error)
+	// OpenOpportunities returns each owner's number of leads in the opportunity stage.
+	OpenOpportunities(ctx context.Context) (map[int64]int64, error)
 }
 
 // Tx is a write transaction.
@@ -108,6 +116,8 @@ type Tx interface {
 	UpdateTeam(ctx context.Context, t *Team) error
 	InsertTerritory(ctx context.Context, t *Territory) error
 	UpdateTerritory(ctx context.Context, t *Territory) error
+	PutRotation(ctx context.Context, key string, state []byte) error
+	InsertAssignment(ctx context.Context, a *Assignment) error
 }
 
 // LeadFilter selects leads for listing; results are newest first (id descending).

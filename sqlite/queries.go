@@ -411,6 +411,7 @@ func (x *queries) EraseLead(ctx context.Context, id int64) error {
 		`DELETE FROM lead_history WHERE lead_id = ?`,
 		`DELETE FROM idempotency WHERE lead_id = ?`,
 		`UPDATE stage_changes SET lead_id = NULL WHERE lead_id = ?`,
+		`UPDATE assignments SET lead_id = NULL WHERE lead_id = ?`,
 	} {
 		if _, err := x.q.ExecContext(ctx, stmt, id); err != nil {
 			return fmt.Errorf("erase lead %d: %w", id, err)

@@ -39,6 +39,7 @@ func Run(t *testing.T, open Opener) {
 		{"ConcurrentWrites", testConcurrentWrites},
 		{"Costs", testCosts},
 		{"RepsTeamsTerritories", testRepsTeamsTerritories},
+		{"RoutingState", testRoutingState},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -664,4 +665,61 @@ func testRepsTeamsTerritories(t *testing.T, s leadflow.Store) {
 	if err := s.Write(ctx, func(tx leadflow.Tx) error { return tx.UpdateTeam(ctx, &leadflow.Team{ID: 999, Name: "x"}) }); code(err) != leadflow.ENOTFOUND {
 		t.Fatalf("update unknown team: %v", err)
 	}
+}
+
+func testRoutingState(t *testing.T, s leadflow.Store) {
+	ctx := context.Background()
+	l1, l2 := sampleLead(1), sampleLead(2)
+	l1.OwnerID, l1.Stage = 5, leadflow.StageOpportunity
+	l2.OwnerID, l2.Stage = 5, leadflow.StageMQL
+	write(t, s, func(tx leadflow.Tx) error {
+		if st, err := tx.Rotation(ctx, "rule:a"); err != nil || st != nil {
+			t.Fatalf("no rotation yet: %q %v", st, err)
+		}
+		for _, st := range []string{`{"assigned":1}`, `{"assigned":2}`} {
+			if err := tx.PutRotation(ctx, "rule:a", []byte(st)); err != nil {
+				return err
+			}
+		}
+		for _, l := range []*leadflow.Lead{l1, l2} {
+			if err := tx.InsertLead(ctx, l); err != nil {
+				return err
+			}
+		}
+		for i, at := range []time.Time{t0, t0.Add(time.Hour), t0.Add(48 * time.Hour)} {
+			a := &leadflow.Assignment{LeadID: l1.ID, RepID: int64(5 + i%2), RuleID: "a", Method: "weighted", At: at, Actor: "system", Explanation: []byte(`{"why":"test"}`)}
+			if err := tx.InsertAssignment(ctx, a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	read(t, s, func(tx leadflow.ReadTx) error {
+		if st, _ := tx.Rotation(ctx, "rule:a"); string(st) != `{"assigned":2}` {
+			t.Fatalf("rotation: %q", st)
+		}
+		as, _ := tx.Assignments(ctx, l1.ID)
+		if len(as) != 3 || as[0].RepID != 5 || string(as[0].Explanation) != `{"why":"test"}` || !as[2].At.Equal(t0.Add(48*time.Hour)) {
+			t.Fatalf("assignments: %+v", as)
+		}
+		counts, _ := tx.AssignmentCounts(ctx, t0.Add(30*time.Minute))
+		if counts[5] != 1 || counts[6] != 1 {
+			t.Fatalf("counts since: %v", counts)
+		}
+		opps, _ := tx.OpenOpportunities(ctx)
+		if opps[5] != 1 || len(opps) != 1 {
+			t.Fatalf("open opportunities: %v", opps)
+		}
+		return nil
+	})
+	write(t, s, func(tx leadflow.Tx) error { return tx.EraseLead(ctx, l1.ID) })
+	read(t, s, func(tx leadflow.ReadTx) error {
+		if as, _ := tx.Assignments(ctx, l1.ID); len(as) != 0 {
+			t.Fatalf("erased lead's assignments still linked: %d", len(as))
+		}
+		if counts, _ := tx.AssignmentCounts(ctx, t0); counts[5]+counts[6] != 3 {
+			t.Fatalf("anonymous assignment counts lost: %v", counts)
+		}
+		return nil
+	})
 }

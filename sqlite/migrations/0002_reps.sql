@@ -23,3 +23,24 @@ CREATE TABLE territories (
     created_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL
 );
+
+-- Routing (S-DIST): rotation state per rule, read and written in the lead's transaction, and every
+-- assignment with its explanation. Erasure clears lead_id, keeping anonymous counts for fairness.
+CREATE TABLE rotations (
+    key   TEXT PRIMARY KEY,
+    state TEXT NOT NULL
+);
+
+CREATE TABLE assignments (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    lead_id     INTEGER,
+    rep_id      INTEGER NOT NULL,
+    rule_id     TEXT    NOT NULL,
+    method      TEXT    NOT NULL,
+    at          INTEGER NOT NULL,
+    actor       TEXT    NOT NULL,
+    reason      TEXT    NOT NULL DEFAULT '',
+    explanation TEXT    NOT NULL
+);
+CREATE INDEX assignments_lead ON assignments (lead_id, id) WHERE lead_id IS NOT NULL;
+CREATE INDEX assignments_at ON assignments (at, rep_id);

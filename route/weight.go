@@ -200,7 +200,9 @@ func Capacity(active, threshold, min float64) float64 {
 // LoadRatio is the capacity factor of 001's composite example, the team's average active
 // opportunities / the rep's (S-DIST-3): 30 active against a 40 average is 1.33, a rep with a
 // lighter pipeline than average weighs more. An empty pipeline counts as one opportunity so the
-// ratio stays finite; a team average ≤ 0 gives 1.
+// ratio stays finite; a team average ≤ 0 gives 1. (001's separate pipeline-load table — 20 active
+// → 1.0, 40 → 0.5, 10 → 1.5 — follows no single formula: 20/active would give 2.0 for 10; the
+// composite example's ratio is the one leadflow implements, next to Capacity.)
 func LoadRatio(active, teamAvg float64) float64 {
 	if !(teamAvg > 0) {
 		return 1

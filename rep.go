@@ -1,6 +1,9 @@
 package leadflow
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Rep levels on the career ladder (S-REP-1, 001).
 const (
@@ -107,3 +110,26 @@ func (t *Team) EntityID() int64 { return t.ID }
 
 // EntityID returns the territory's id.
 func (t *Territory) EntityID() int64 { return t.ID }
+
+// Matches reports whether a lead falls in the territory: every non-empty criterion must match
+// (case-insensitive), and company size must be within the bounds (0 = unbounded).
+func (t *Territory) Matches(l *Lead) bool {
+	in := func(list []string, v string) bool {
+		if len(list) == 0 {
+			return true
+		}
+		for _, x := range list {
+			if strings.EqualFold(strings.TrimSpace(x), strings.TrimSpace(v)) {
+				return true
+			}
+		}
+		return false
+	}
+	if !in(t.Countries, l.Country) || !in(t.Regions, l.Region) || !in(t.Industries, l.Industry) {
+		return false
+	}
+	if t.MinSize > 0 && l.CompanySize < t.MinSize || t.MaxSize > 0 && (l.CompanySize == 0 || l.CompanySize > t.MaxSize) {
+		return false
+	}
+	return true
+}

@@ -117,6 +117,7 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/api/v1/leads/{id}/history", anyRole, s.leadHistory},
 		{"POST", "/api/v1/leads/{id}/stage", anyRole, s.changeStage},
 		{"GET", "/api/v1/leads/{id}/export", managers, s.exportLead},
+		{"GET", "/api/v1/leads/{id}/assignments", anyRole, s.leadAssignments},
 		{"POST", "/api/v1/events", ingesters, s.postEvents},
 
 		{"GET", "/api/v1/scoring/model", managers, s.getModel},
@@ -124,6 +125,9 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/api/v1/scoring/models", managers, s.listModels},
 		{"POST", "/api/v1/scoring/preview", managers, s.previewModel},
 		{"GET", "/api/v1/scoring/jobs", managers, s.rescoreJobs},
+
+		{"GET", "/api/v1/routing/rules", managers, s.getRoutingRules},
+		{"PUT", "/api/v1/routing/rules", admins, s.putRoutingRules},
 
 		{"GET", "/api/v1/settings", managers, s.getSettings},
 		{"PUT", "/api/v1/settings", admins, s.putSettings},

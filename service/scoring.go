@@ -90,7 +90,13 @@ func (s *Service) recordStage(ctx context.Context, tx leadflow.Tx, fx *effects, 
 		return err
 	}
 	_, _, subs, _ := s.snapshot()
-	return s.publish(ctx, tx, fx, subs, "lead.stage_changed", map[string]any{"lead_id": l.ID, "from": from, "to": to, "reason": reason, "by": a.Name})
+	if err := s.publish(ctx, tx, fx, subs, "lead.stage_changed", map[string]any{"lead_id": l.ID, "from": from, "to": to, "reason": reason, "by": a.Name}); err != nil {
+		return err
+	}
+	if to == leadflow.StageMQL && l.OwnerID == 0 { // hand-off to sales (S-SCORE-6): route in this transaction
+		return s.routeInTx(ctx, tx, fx, l, a, "became an MQL", now)
+	}
+	return nil
 }
 
 // Explanation is why a lead has its score (S-SCORE-9): the live score with every contributing

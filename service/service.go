@@ -66,11 +66,12 @@ type Service struct {
 	kickRS chan struct{}
 	tokens *actorCache
 
-	mu     sync.RWMutex
-	model  *score.Compiled
-	life   lifecycle.Config
-	subs   []Subscription
-	ingest IngestSettings
+	mu      sync.RWMutex
+	model   *score.Compiled
+	life    lifecycle.Config
+	subs    []Subscription
+	ingest  IngestSettings
+	routing []compiledRule
 }
 
 // New loads the active configuration from the store, installing the defaults on a new database.
@@ -130,8 +131,9 @@ func (s *Service) reload(ctx context.Context) error {
 		}
 	}
 	life, subs, ingest := lifecycle.DefaultConfig(), []Subscription(nil), IngestSettings{CreateLeadsFromEvents: true}
+	var rules []RoutingRule
 	err = s.store.Read(ctx, func(tx leadflow.ReadTx) error {
-		for key, dst := range map[string]any{settingLifecycle: &life, settingSubscriptions: &subs, settingIngest: &ingest} {
+		for key, dst := range map[string]any{settingLifecycle: &life, settingSubscriptions: &subs, settingIngest: &ingest, settingRouting: &rules} {
 			b, err := tx.Setting(ctx, key)
 			if err != nil {
 				return err
@@ -147,8 +149,12 @@ func (s *Service) reload(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load settings: %w", err)
 	}
+	routing, err := compileRouting(rules)
+	if err != nil {
+		return fmt.Errorf("stored routing rules: %w", err)
+	}
 	s.mu.Lock()
-	s.model, s.life, s.subs, s.ingest = compiled, life, subs, ingest
+	s.model, s.life, s.subs, s.ingest, s.routing = compiled, life, subs, ingest, routing
 	s.mu.Unlock()
 	return nil
 }

@@ -1,0 +1,42 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/leadflow/leadflow/service"
+)
+
+// RoutingRulesBody is the body of GET and PUT /api/v1/routing/rules.
+type RoutingRulesBody struct {
+	Rules []service.RoutingRule `json:"rules"`
+}
+
+func (s *Server) getRoutingRules(w http.ResponseWriter, r *http.Request, _ service.Actor) error {
+	return writeJSON(w, http.StatusOK, RoutingRulesBody{Rules: s.svc.RoutingRules()})
+}
+
+// putRoutingRules replaces the ordered routing rules (S-DIST); the last must be a catch-all.
+func (s *Server) putRoutingRules(w http.ResponseWriter, r *http.Request, _ service.Actor) error {
+	var body RoutingRulesBody
+	if err := decodeJSON(http.MaxBytesReader(w, r.Body, MaxBody), &body); err != nil {
+		return err
+	}
+	rules, err := s.svc.PutRoutingRules(r.Context(), body.Rules)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, RoutingRulesBody{Rules: rules})
+}
+
+// leadAssignments returns a lead's routing decisions with explanations (S-DIST-11).
+func (s *Server) leadAssignments(w http.ResponseWriter, r *http.Request, a service.Actor) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	items, err := s.svc.Assignments(r.Context(), a, id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"items": items})
+}

@@ -1,0 +1,276 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/leadflow/leadflow"
+	"github.com/leadflow/leadflow/app"
+	"github.com/leadflow/leadflow/service"
+)
+
+func (e *env) createRep(body map[string]any) leadflow.Rep {
+	e.t.Helper()
+	body["active"] = body["active"] != false
+	var r leadflow.Rep
+	e.must(http.StatusCreated, e.do("POST", "/api/v1/reps", leadflow.RoleAdmin, body)).json(e.t, &r)
+	return r
+}
+
+func (e *env) putRules(rules ...map[string]any) {
+	e.t.Helper()
+	e.must(http.StatusOK, e.do("PUT", "/api/v1/routing/rules", leadflow.RoleAdmin, map[string]any{"rules": rules}))
+}
+
+func (e *env) explanation(leadID int64) (leadflow.Assignment, service.RoutingExplanation) {
+	e.t.Helper()
+	var as struct{ Items []leadflow.Assignment }
+	e.must(http.StatusOK, e.do("GET", "/api/v1/leads/"+itoa(leadID)+"/assignments", leadflow.RoleManager, nil)).json(e.t, &as)
+	if len(as.Items) != 1 {
+		e.t.Fatalf("lead %d has %d assignments, want 1", leadID, len(as.Items))
+	}
+	var ex service.RoutingExplanation
+	if err := json.Unmarshal(as.Items[0].Explanation, &ex); err != nil {
+		e.t.Fatal(err)
+	}
+	return as.Items[0], ex
+}
+
+// TestRoutingRulesAndExplanations proves the push-routing core (S-DIST-1, S-DIST-6, S-DIST-11): an
+// MQL is routed in the same transaction that made it an MQL, the first matching rule wins, a
+// territory rule only considers reps whose territory matches, the fallback catches the rest, and
+// "why did this lead go to Alice?" has an answer.
+func TestRoutingRulesAndExplanations(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	var team leadflow.Team
+	e.must(http.StatusCreated, e.do("POST", "/api/v1/teams", leadflow.RoleAdmin, map[string]any{"name": "Sales"})).json(t, &team)
+	var dach leadflow.Territory
+	e.must(http.StatusCreated, e.do("POST", "/api/v1/territories", leadflow.RoleAdmin, map[string]any{"name": "DACH", "countries": []string{"DE", "AT", "CH"}})).json(t, &dach)
+	alice := e.createRep(map[string]any{"name": "Alice", "email": "alice@s.example", "team_id": team.ID, "territory_ids": []int64{dach.ID}})
+	bob := e.createRep(map[string]any{"name": "Bob", "email": "bob@s.example", "team_id": team.ID})
+	p := e.must(http.StatusUnprocessableEntity, e.do("PUT", "/api/v1/routing/rules", leadflow.RoleAdmin, map[string]any{"rules": []map[string]any{
+		{"id": "dach", "when": []map[string]any{{"field": "country", "op": "in", "value": []string{"DE"}}}, "territory": true, "team_id": team.ID, "method": "sometimes"},
+		{"id": "dach", "team_id": 999, "method": "round_robin", "when": []map[string]any{{"field": "band", "op": "equals", "value": "hot"}}},
+	}})).problem(t)
+	for _, f := range []string{"rules[0].method", "rules[1].id", "rules[1]"} {
+		fieldNamed(t, p, f)
+	}
+	e.putRules(
+		map[string]any{"id": "dach", "name": "DACH territory", "when": []map[string]any{{"field": "country", "op": "in", "value": []string{"DE", "AT", "CH"}}}, "territory": true, "team_id": team.ID, "method": "round_robin"},
+		map[string]any{"id": "fallback", "team_id": team.ID, "method": "round_robin"},
+	)
+	below := e.createLead(map[string]any{"email": "cold@x.example", "country": "DE"}) // below the MQL threshold: not routed
+	if below.OwnerID != 0 {
+		t.Fatalf("a non-MQL was routed to %d", below.OwnerID)
+	}
+	for i := 0; i < 3; i++ {
+		body := seedLead(fmt.Sprintf("de%d@x.example", i))
+		body["country"] = "DE"
+		l := e.createLead(body) // 45: the seed lead without the +5 for US/UK/Canada, so not yet an MQL
+		if l.Stage == leadflow.StageMQL {
+			t.Fatalf("DE seed lead already MQL at %v", l.Score.Total)
+		}
+		e.must(http.StatusAccepted, e.do("POST", "/api/v1/events", leadflow.RoleIntegration, map[string]any{"lead_id": l.ID, "type": "pricing_page_view"}))
+		var got leadflow.Lead
+		e.must(http.StatusOK, e.do("GET", "/api/v1/leads/"+itoa(l.ID), leadflow.RoleManager, nil)).json(t, &got)
+		if got.Stage != leadflow.StageMQL || got.OwnerID != alice.ID {
+			t.Fatalf("DACH MQL %d: stage %s owner %d, want mql and Alice (%d)", i, got.Stage, got.OwnerID, alice.ID)
+		}
+		a, ex := e.explanation(l.ID)
+		if a.RuleID != "dach" || ex.RuleName != "DACH territory" || !strings.HasPrefix(ex.Summary, "Alice got this lead by rule \"DACH territory\"") ||
+			!strings.Contains(ex.Summary, "Bob (outside territory") || a.Reason != "became an MQL" {
+			t.Fatalf("explanation: %+v / %s", a, ex.Summary)
+		}
+	}
+	owners := map[int64]int{}
+	for i := 0; i < 4; i++ {
+		l := e.createLead(seedLead(fmt.Sprintf("us%d@x.example", i))) // 50: MQL at creation, routed by the fallback
+		owners[l.OwnerID]++
+		if a, _ := e.explanation(l.ID); a.RuleID != "fallback" {
+			t.Fatalf("US lead routed by %s", a.RuleID)
+		}
+	}
+	if owners[alice.ID] != 2 || owners[bob.ID] != 2 {
+		t.Fatalf("round robin over 4 leads: %v", owners)
+	}
+	var hist struct{ Items []leadflow.HistoryEntry }
+	last := e.createLead(seedLead("hist@x.example"))
+	e.must(http.StatusOK, e.do("GET", "/api/v1/leads/"+itoa(last.ID)+"/history", leadflow.RoleManager, nil)).json(t, &hist)
+	found := false
+	for _, h := range hist.Items {
+		found = found || h.Kind == leadflow.HistoryOwner && h.New == itoa(last.OwnerID) && strings.Contains(h.Reason, "got this lead")
+	}
+	if !found {
+		t.Fatalf("owner change not in history: %+v", hist.Items)
+	}
+	// The owning rep sees its lead and the explanation; the other rep does not (S-SEC-2).
+	other := alice.ID
+	if last.OwnerID == alice.ID {
+		other = bob.ID
+	}
+	e.tokens["owner"], e.tokens["other"] = mustToken(t, e, last.OwnerID), mustToken(t, e, other)
+	e.must(http.StatusOK, e.do("GET", "/api/v1/leads/"+itoa(last.ID)+"/assignments", "owner", nil))
+	e.must(http.StatusNotFound, e.do("GET", "/api/v1/leads/"+itoa(last.ID)+"/assignments", "other", nil))
+}
+
+func mustToken(t *testing.T, e *env, repID int64) string {
+	tok, err := e.m.Service.CreateToken(context.Background(), service.TokenRequest{Role: leadflow.RoleRep, RepID: repID}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok.Secret
+}
+
+// TestRoutingExclusions proves that each exclusion reason keeps a rep from being picked and that
+// the explanation says why (S-DIST-11, S-REP-2, S-DIST-7, S-DIST-9).
+func TestRoutingExclusions(t *testing.T) {
+	t.Parallel()
+	e := setup(t) // t0 is Monday 2026-05-04 10:00 UTC
+	var team leadflow.Team
+	e.must(http.StatusCreated, e.do("POST", "/api/v1/teams", leadflow.RoleAdmin, map[string]any{"name": "All"})).json(t, &team)
+	var apac leadflow.Territory
+	e.must(http.StatusCreated, e.do("POST", "/api/v1/territories", leadflow.RoleAdmin, map[string]any{"name": "APAC", "countries": []string{"ID", "SG"}})).json(t, &apac)
+	reps := map[string]leadflow.Rep{
+		"inactive":              e.createRep(map[string]any{"name": "Ina", "email": "ina@s.example", "team_id": team.ID, "active": false}),
+		"away":                  e.createRep(map[string]any{"name": "Vic", "email": "vic@s.example", "team_id": team.ID, "absences": []map[string]any{{"from": t0.Add(-time.Hour), "to": t0.AddDate(0, 0, 14), "reason": "vacation"}}}),
+		"outside working hours": e.createRep(map[string]any{"name": "Nat", "email": "nat@s.example", "team_id": team.ID, "timezone": "America/Los_Angeles", "working_hours": map[string]any{"days": []int{1, 2, 3, 4, 5}, "start": "09:00", "end": "17:00"}}),
+		"at capacity":           e.createRep(map[string]any{"name": "Cap", "email": "cap@s.example", "team_id": team.ID, "capacity_threshold": 1}),
+		"at daily cap":          e.createRep(map[string]any{"name": "Dai", "email": "dai@s.example", "team_id": team.ID, "daily_cap": 1}),
+	}
+	open := e.createRep(map[string]any{"name": "Ola", "email": "ola@s.example", "team_id": team.ID, "territory_ids": []int64{apac.ID}})
+	// Cap already holds one open opportunity; Dai already got one lead today (assigned directly below).
+	e.putRules(map[string]any{"id": "only-dai", "rep_ids": []int64{reps["at daily cap"].ID}, "method": "round_robin", "when": []map[string]any{{"field": "campaign", "op": "equals", "value": "warmup"}}},
+		map[string]any{"id": "all", "team_id": team.ID, "method": "round_robin", "working_hours": true})
+	warm := seedLead("warmup@x.example")
+	warm["campaign"] = "warmup"
+	if l := e.createLead(warm); l.OwnerID != reps["at daily cap"].ID {
+		t.Fatalf("warm-up lead went to %d", l.OwnerID)
+	}
+	opp := e.createLead(map[string]any{"email": "opp@x.example"})
+	ctx := t.Context()
+	if err := e.m.Store.Write(ctx, func(tx leadflow.Tx) error {
+		l, err := tx.LeadByID(ctx, opp.ID)
+		if err != nil {
+			return err
+		}
+		l.OwnerID, l.Stage = reps["at capacity"].ID, leadflow.StageOpportunity
+		return tx.UpdateLead(ctx, l)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 5; i++ {
+		l := e.createLead(seedLead(fmt.Sprintf("ex%d@x.example", i)))
+		if l.OwnerID != open.ID {
+			t.Fatalf("lead %d went to %d, want Ola (%d), the only eligible rep", i, l.OwnerID, open.ID)
+		}
+		_, ex := e.explanation(l.ID)
+		for reason, rep := range reps {
+			var d *service.RepDecision
+			for k := range ex.Candidates {
+				if ex.Candidates[k].RepID == rep.ID {
+					d = &ex.Candidates[k]
+				}
+			}
+			if d == nil || d.Eligible || d.Excluded != reason || !strings.Contains(ex.Summary, rep.Name+" ("+reason) {
+				t.Fatalf("%s: decision %+v, summary %q", reason, d, ex.Summary)
+			}
+		}
+	}
+	// A territory rule skips Ola for a lead outside APAC and names the reason; with no eligible
+	// rep in any matching rule, the lead stays unassigned and history says why.
+	e.putRules(map[string]any{"id": "apac-only", "territory": true, "team_id": team.ID, "method": "round_robin", "when": []map[string]any{{"field": "country", "op": "equals", "value": "US"}}},
+		map[string]any{"id": "fallback", "rep_ids": []int64{reps["inactive"].ID}, "method": "round_robin"})
+	l := e.createLead(seedLead("nobody@x.example"))
+	if l.OwnerID != 0 {
+		t.Fatalf("routed to %d with nobody eligible", l.OwnerID)
+	}
+	var hist struct{ Items []leadflow.HistoryEntry }
+	e.must(http.StatusOK, e.do("GET", "/api/v1/leads/"+itoa(l.ID)+"/history", leadflow.RoleManager, nil)).json(t, &hist)
+	if last := hist.Items[len(hist.Items)-1]; last.Kind != leadflow.HistoryOwner || !strings.Contains(last.Reason, "no matching rule had an eligible rep") {
+		t.Fatalf("history: %+v", last)
+	}
+}
+
+// TestWeightedRoutingConcurrentAndAcrossRestart proves S-DIST-2 and S-DIST-2a: 8 goroutines
+// routing leads at once into a 3:2:2:1 weighted team end within one lead of the exact shares,
+// with every lead assigned exactly once; after a restart the rotation continues where it stopped.
+func TestWeightedRoutingConcurrentAndAcrossRestart(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "weighted.db")
+	clock := &app.SettableClock{}
+	clock.Set(t0)
+	open := func() *app.Main {
+		m := &app.Main{Addr: "127.0.0.1:0", DB: db, Clock: clock, AdminToken: "lf_test_admin_secret_0123456789", Logger: slog.New(slog.DiscardHandler), SweepEvery: time.Hour}
+		if err := m.Open(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	m := open()
+	e := &env{t: t, m: m, clock: clock, url: m.URL(), tokens: map[string]string{leadflow.RoleAdmin: m.AdminToken, leadflow.RoleIntegration: m.AdminToken, leadflow.RoleManager: m.AdminToken}, client: &http.Client{Timeout: 30 * time.Second}}
+	weights := []float64{3, 2, 2, 1}
+	var ids []int64
+	for i, w := range weights {
+		ids = append(ids, e.createRep(map[string]any{"name": fmt.Sprintf("R%d", i), "email": fmt.Sprintf("r%d@s.example", i), "static_weight": w}).ID)
+	}
+	e.putRules(map[string]any{"id": "w", "rep_ids": ids, "method": "weighted", "weights": "static"})
+	send := func(from, n int) {
+		var wg sync.WaitGroup
+		for g := 0; g < 8; g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := from + g; i < from+n; i += 8 {
+					r := e.do("POST", "/api/v1/leads", leadflow.RoleAdmin, seedLead(fmt.Sprintf("w%d@x.example", i)))
+					if r.status != http.StatusCreated {
+						t.Errorf("status %d: %s", r.status, r.body)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	check := func(n int) {
+		counts := map[int64]int64{}
+		total := int64(0)
+		if err := e.m.Store.Read(context.Background(), func(tx leadflow.ReadTx) error {
+			var err error
+			counts, err = tx.AssignmentCounts(context.Background(), time.Time{})
+			for _, c := range counts {
+				total += c
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if total != int64(n) || e.leadCount() != int64(n) {
+			t.Fatalf("%d assignments for %d leads", total, e.leadCount())
+		}
+		for i, id := range ids {
+			exact := float64(n) * weights[i] / 8
+			if math.Abs(float64(counts[id])-exact) >= 1 {
+				t.Fatalf("after %d leads rep %d has %d, exact share %.2f", n, i, counts[id], exact)
+			}
+		}
+	}
+	send(0, 400)
+	check(400)
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	m = open() // restart: the rotation state is in the database
+	defer m.Close()
+	e.m, e.url = m, m.URL()
+	send(400, 404)
+	check(804)
+}

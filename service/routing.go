@@ -1,0 +1,545 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/leadflow/leadflow"
+	"github.com/leadflow/leadflow/route"
+	"github.com/leadflow/leadflow/score"
+)
+
+// Routing methods (S-DIST-1, S-DIST-2, S-DIST-7).
+const (
+	MethodRoundRobin = "round_robin" // equal shares in rotation
+	MethodWeighted   = "weighted"    // shares by weight, within one lead of exact at any time
+	MethodCapacity   = "capacity"    // the rep with the most spare capacity; ties rotate
+)
+
+// Weight sources of the weighted method (S-DIST-3, static part).
+const (
+	WeightsStatic = "static" // each rep's static_weight (unset = 1)
+	WeightsLevel  = "level"  // by career level: senior 2.5, standard 2, mid 1.5, junior 1, new hire 0.5
+	WeightsTier   = "tier"   // tier 1 = 3, tier 2 = 2, tier 3 = 1
+)
+
+// settingRouting is the store key of the routing rules.
+const settingRouting = "routing.rules"
+
+// RoutingRule sends the leads it matches to a team or a list of reps by one method (S-DIST). Rules
+// are tried in order; the first matching rule with an eligible rep wins, and the last rule must
+// match every lead, so a fallback always exists.
+type RoutingRule struct {
+	ID   string            `json:"id" yaml:"id"`
+	Name string            `json:"name,omitempty" yaml:"name,omitempty"`
+	When []score.Condition `json:"when,omitempty" yaml:"when,omitempty"`
+	// Territory restricts candidates to reps with a territory matching the lead (S-DIST-6).
+	Territory bool    `json:"territory,omitempty" yaml:"territory,omitempty"`
+	TeamID    int64   `json:"team_id,omitempty" yaml:"team_id,omitempty"`
+	RepIDs    []int64 `json:"rep_ids,omitempty" yaml:"rep_ids,omitempty"`
+	Method    string  `json:"method" yaml:"method"`
+	Weights   string  `json:"weights,omitempty" yaml:"weights,omitempty"`
+	// WorkingHours skips reps outside their working hours (S-REP-2).
+	WorkingHours bool `json:"working_hours,omitempty" yaml:"working_hours,omitempty"`
+}
+
+// compiledRule is a rule with its conditions compiled.
+type compiledRule struct {
+	RoutingRule
+	match *score.LeadMatcher
+}
+
+// compileRouting validates rules and compiles their conditions. Errors name the rule's path.
+func compileRouting(rules []RoutingRule) ([]compiledRule, error) {
+	var fe []leadflow.FieldError
+	bad := func(field, reason string) { fe = append(fe, leadflow.FieldError{Field: field, Reason: reason}) }
+	out := make([]compiledRule, 0, len(rules))
+	seen := map[string]bool{}
+	for i, r := range rules {
+		at := fmt.Sprintf("rules[%d]", i)
+		switch {
+		case strings.TrimSpace(r.ID) == "":
+			bad(at+".id", "is required")
+		case seen[r.ID]:
+			bad(at+".id", fmt.Sprintf("%q is used by an earlier rule", r.ID))
+		}
+		seen[r.ID] = true
+		if !slices.Contains([]string{MethodRoundRobin, MethodWeighted, MethodCapacity}, r.Method) {
+			bad(at+".method", "must be round_robin, weighted or capacity")
+		}
+		if r.Weights != "" && (r.Method != MethodWeighted || !slices.Contains([]string{WeightsStatic, WeightsLevel, WeightsTier}, r.Weights)) {
+			bad(at+".weights", "applies to the weighted method and must be static, level or tier")
+		}
+		if (r.TeamID == 0) == (len(r.RepIDs) == 0) {
+			bad(at+".team_id", "give exactly one destination: team_id or rep_ids")
+		}
+		m, errs := score.CompileLeadMatcher(at, r.When)
+		fe = append(fe, errs...)
+		out = append(out, compiledRule{RoutingRule: r, match: m})
+	}
+	if n := len(rules); n > 0 && (len(rules[n-1].When) > 0 || rules[n-1].Territory) {
+		bad(fmt.Sprintf("rules[%d]", n-1), "the last rule must match every lead (no when, no territory) so that a fallback always exists")
+	}
+	if len(fe) > 0 {
+		return nil, &leadflow.Error{Code: leadflow.EINVALID, Message: "invalid routing rules", Fields: fe}
+	}
+	return out, nil
+}
+
+// RoutingRules returns the active routing rules.
+func (s *Service) RoutingRules() []RoutingRule {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]RoutingRule, len(s.routing))
+	for i, r := range s.routing {
+		out[i] = r.RoutingRule
+	}
+	return out
+}
+
+// PutRoutingRules validates and stores the routing rules; destinations must exist. They take
+// effect at once.
+func (s *Service) PutRoutingRules(ctx context.Context, rules []RoutingRule) ([]RoutingRule, error) {
+	if _, err := compileRouting(rules); err != nil {
+		return nil, err
+	}
+	body, err := json.Marshal(rules)
+	if err != nil {
+		return nil, err
+	}
+	err = s.store.Write(ctx, func(tx leadflow.Tx) error {
+		var fe []leadflow.FieldError
+		for i, r := range rules {
+			if r.TeamID != 0 {
+				if _, err := tx.Team(ctx, r.TeamID); err != nil {
+					fe = append(fe, leadflow.FieldError{Field: fmt.Sprintf("rules[%d].team_id", i), Reason: fmt.Sprintf("no team %d", r.TeamID)})
+				}
+			}
+			for k, id := range r.RepIDs {
+				if _, err := tx.Rep(ctx, id); err != nil {
+					fe = append(fe, leadflow.FieldError{Field: fmt.Sprintf("rules[%d].rep_ids[%d]", i, k), Reason: fmt.Sprintf("no rep %d", id)})
+				}
+			}
+		}
+		if len(fe) > 0 {
+			return &leadflow.Error{Code: leadflow.EINVALID, Message: "invalid routing rules", Fields: fe}
+		}
+		return tx.PutSetting(ctx, settingRouting, body)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.reload(ctx); err != nil {
+		return nil, err
+	}
+	return s.RoutingRules(), nil
+}
+
+// RepDecision is one candidate of a routing decision: eligible with its weight and standing, or
+// excluded with the reason (S-DIST-11).
+type RepDecision struct {
+	RepID    int64   `json:"rep_id"`
+	Name     string  `json:"name"`
+	Eligible bool    `json:"eligible"`
+	Excluded string  `json:"excluded,omitempty"` // inactive, away, outside working hours, outside territory, at daily cap, at weekly cap, at capacity
+	Detail   string  `json:"detail,omitempty"`
+	Weight   float64 `json:"weight,omitempty"`
+	Share    float64 `json:"share,omitempty"`
+	Count    int64   `json:"count,omitempty"`   // leads this rotation gave the rep before
+	Deficit  float64 `json:"deficit,omitempty"` // leads behind (+) or ahead (−) of its exact share
+	Spare    *int    `json:"spare_capacity,omitempty"`
+}
+
+// RuleTry records a matching rule that had no eligible rep.
+type RuleTry struct {
+	RuleID     string        `json:"rule_id"`
+	Candidates []RepDecision `json:"candidates"`
+}
+
+// RoutingExplanation is the stored record of a routing decision (S-DIST-11).
+type RoutingExplanation struct {
+	Summary    string        `json:"summary"`
+	RuleID     string        `json:"rule_id"`
+	RuleName   string        `json:"rule_name,omitempty"`
+	Method     string        `json:"method"`
+	Weights    string        `json:"weights,omitempty"`
+	Skipped    []RuleTry     `json:"rules_without_eligible_rep,omitempty"`
+	Candidates []RepDecision `json:"candidates"`
+	Pick       *route.Pick   `json:"pick,omitempty"`
+}
+
+// routeInTx assigns an unowned lead inside the caller's transaction (S-DIST-2a: routing happens in
+// the same transaction as the write that triggers it). The lead row is written again with its owner.
+func (s *Service) routeInTx(ctx context.Context, tx leadflow.Tx, fx *effects, l *leadflow.Lead, a Actor, reason string, now time.Time) error {
+	s.mu.RLock()
+	rules := s.routing
+	s.mu.RUnlock()
+	if len(rules) == 0 || l.OwnerID != 0 {
+		return nil
+	}
+	reps, err := tx.Reps(ctx)
+	if err != nil {
+		return err
+	}
+	env := &routingEnv{ctx: ctx, tx: tx, now: now, reps: reps, capSince: map[time.Time]map[int64]int64{}}
+	var tried []RuleTry
+	for _, r := range rules {
+		if !r.match.Match(l) {
+			continue
+		}
+		decisions, weights, err := env.candidates(r, l)
+		if err != nil {
+			return err
+		}
+		if len(weights) == 0 {
+			tried = append(tried, RuleTry{RuleID: r.ID, Candidates: decisions})
+			continue
+		}
+		repID, ex, err := s.pick(ctx, tx, r, decisions, weights)
+		if err != nil {
+			return err
+		}
+		ex.Skipped = tried
+		return s.assign(ctx, tx, fx, l, repID, r, ex, a, reason, now)
+	}
+	fx.history = append(fx.history, leadflow.HistoryEntry{LeadID: l.ID, At: now, Actor: a.Name, Kind: leadflow.HistoryOwner, Field: "owner",
+		Reason: fmt.Sprintf("not routed: no matching rule had an eligible rep (%d rules tried)", len(tried))})
+	return nil
+}
+
+// routingEnv caches what eligibility checks read during one decision.
+type routingEnv struct {
+	ctx       context.Context
+	tx        leadflow.Tx
+	now       time.Time
+	reps      []leadflow.Rep
+	opps      map[int64]int64
+	capSince  map[time.Time]map[int64]int64
+	territory map[int64]*leadflow.Territory
+}
+
+func (e *routingEnv) assignedSince(since time.Time) (map[int64]int64, error) {
+	if c, ok := e.capSince[since]; ok {
+		return c, nil
+	}
+	c, err := e.tx.AssignmentCounts(e.ctx, since)
+	e.capSince[since] = c
+	return c, err
+}
+
+// candidates lists the rule's reps with their eligibility and, for eligible ones, their weight.
+func (e *routingEnv) candidates(r compiledRule, l *leadflow.Lead) ([]RepDecision, map[string]float64, error) {
+	weights := map[string]float64{}
+	var out []RepDecision
+	for i := range e.reps {
+		rep := &e.reps[i]
+		if r.TeamID != 0 && rep.TeamID != r.TeamID || len(r.RepIDs) > 0 && !slices.Contains(r.RepIDs, rep.ID) {
+			continue
+		}
+		d := RepDecision{RepID: rep.ID, Name: rep.Name}
+		reason, detail, err := e.exclusion(r, rep, l)
+		if err != nil {
+			return nil, nil, err
+		}
+		if reason != "" {
+			d.Excluded, d.Detail = reason, detail
+			out = append(out, d)
+			continue
+		}
+		d.Eligible, d.Weight = true, repWeight(r, rep)
+		if r.Method == MethodCapacity && rep.CapacityThreshold > 0 {
+			spare := rep.CapacityThreshold - int(e.opps[rep.ID])
+			d.Spare = &spare
+		}
+		if d.Weight > 0 {
+			weights[strconv.FormatInt(rep.ID, 10)] = d.Weight
+		}
+		out = append(out, d)
+	}
+	if r.Method == MethodCapacity { // only the reps with the most spare capacity take part
+		best := -1 << 30
+		for _, d := range out {
+			if d.Eligible && spareOf(d) > best {
+				best = spareOf(d)
+			}
+		}
+		for i := range out {
+			if out[i].Eligible && spareOf(out[i]) < best {
+				delete(weights, strconv.FormatInt(out[i].RepID, 10))
+				out[i].Detail = fmt.Sprintf("less spare capacity than the best (%d)", best)
+			}
+		}
+	}
+	return out, weights, nil
+}
+
+// spareOf treats a rep without a capacity threshold as having plenty.
+func spareOf(d RepDecision) int {
+	if d.Spare == nil {
+		return 1 << 20
+	}
+	return *d.Spare
+}
+
+// exclusion says why a rep cannot take the lead now, or "" when it can (S-DIST-11 reasons).
+func (e *routingEnv) exclusion(r compiledRule, rep *leadflow.Rep, l *leadflow.Lead) (string, string, error) {
+	if !rep.Active {
+		return "inactive", "", nil
+	}
+	if ab, away := rep.AwayAt(e.now); away {
+		return "away", fmt.Sprintf("%s until %s", orDefault(ab.Reason, "absent"), ab.To.Format(time.RFC3339)), nil
+	}
+	loc := time.UTC
+	if rep.Timezone != "" {
+		if z, err := time.LoadLocation(rep.Timezone); err == nil {
+			loc = z
+		}
+	}
+	local := e.now.In(loc)
+	if r.WorkingHours && rep.WorkingHours != nil && !withinHours(rep.WorkingHours, local) {
+		return "outside working hours", fmt.Sprintf("%s %s–%s %s, now %s", weekdays(rep.WorkingHours.Days), rep.WorkingHours.Start, rep.WorkingHours.End, loc, local.Format("Mon 15:04")), nil
+	}
+	if r.Territory {
+		ok, err := e.inTerritory(rep, l)
+		if err != nil || !ok {
+			return "outside territory", "no territory of the rep matches the lead", err
+		}
+	}
+	if rep.DailyCap > 0 || rep.WeeklyCap > 0 {
+		day := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, loc)
+		if rep.DailyCap > 0 {
+			c, err := e.assignedSince(day)
+			if err != nil {
+				return "", "", err
+			}
+			if c[rep.ID] >= int64(rep.DailyCap) {
+				return "at daily cap", fmt.Sprintf("%d of %d leads today", c[rep.ID], rep.DailyCap), nil
+			}
+		}
+		if rep.WeeklyCap > 0 {
+			week := day.AddDate(0, 0, -((int(day.Weekday()) + 6) % 7)) // Monday
+			c, err := e.assignedSince(week)
+			if err != nil {
+				return "", "", err
+			}
+			if c[rep.ID] >= int64(rep.WeeklyCap) {
+				return "at weekly cap", fmt.Sprintf("%d of %d leads this week", c[rep.ID], rep.WeeklyCap), nil
+			}
+		}
+	}
+	if rep.CapacityThreshold > 0 {
+		if e.opps == nil {
+			var err error
+			if e.opps, err = e.tx.OpenOpportunities(e.ctx); err != nil {
+				return "", "", err
+			}
+		}
+		if route.AtCapacity(float64(e.opps[rep.ID]), float64(rep.CapacityThreshold)) {
+			return "at capacity", fmt.Sprintf("%d of %d active opportunities", e.opps[rep.ID], rep.CapacityThreshold), nil
+		}
+	}
+	return "", "", nil
+}
+
+func (e *routingEnv) inTerritory(rep *leadflow.Rep, l *leadflow.Lead) (bool, error) {
+	if e.territory == nil {
+		all, err := e.tx.Territories(e.ctx)
+		if err != nil {
+			return false, err
+		}
+		e.territory = map[int64]*leadflow.Territory{}
+		for i := range all {
+			e.territory[all[i].ID] = &all[i]
+		}
+	}
+	for _, id := range rep.TerritoryIDs {
+		if t := e.territory[id]; t != nil && t.Matches(l) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func withinHours(wh *leadflow.WorkingHours, local time.Time) bool {
+	if !slices.Contains(wh.Days, int(local.Weekday())) {
+		return false
+	}
+	hm := local.Format("15:04")
+	return hm >= wh.Start && hm < wh.End
+}
+
+func weekdays(days []int) string {
+	names := []string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
+	out := make([]string, 0, len(days))
+	for _, d := range days {
+		if d >= 0 && d < 7 {
+			out = append(out, names[d])
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// repWeight is a rep's weight under the rule's method and weight source (S-DIST-3).
+func repWeight(r compiledRule, rep *leadflow.Rep) float64 {
+	if r.Method != MethodWeighted {
+		return 1
+	}
+	switch r.Weights {
+	case WeightsLevel:
+		if w, ok := route.LevelWeight(route.Level(rep.Level)); ok {
+			return w
+		}
+	case WeightsTier:
+		if w, ok := route.TierWeight(rep.Tier); ok {
+			return w
+		}
+	default:
+		if rep.StaticWeight > 0 {
+			return rep.StaticWeight
+		}
+	}
+	return 1
+}
+
+// pick advances the rule's rotation, stored in the same transaction, and explains the winner.
+func (s *Service) pick(ctx context.Context, tx leadflow.Tx, r compiledRule, decisions []RepDecision, weights map[string]float64) (int64, *RoutingExplanation, error) {
+	key := "rule:" + r.ID
+	var rot route.Rotation
+	state, err := tx.Rotation(ctx, key)
+	if err != nil {
+		return 0, nil, err
+	}
+	if state != nil {
+		if err := json.Unmarshal(state, &rot); err != nil {
+			return 0, nil, fmt.Errorf("rotation %s: %w", key, err)
+		}
+	}
+	id, pick, cands, err := rot.NextExplained(weights, func(string) bool { return true }, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	if state, err = json.Marshal(&rot); err != nil {
+		return 0, nil, err
+	}
+	if err := tx.PutRotation(ctx, key, state); err != nil {
+		return 0, nil, err
+	}
+	standing := map[string]route.Candidate{}
+	for _, c := range cands {
+		standing[c.ID] = c
+	}
+	for i := range decisions {
+		if c, ok := standing[strconv.FormatInt(decisions[i].RepID, 10)]; ok && decisions[i].Eligible {
+			decisions[i].Share, decisions[i].Count, decisions[i].Deficit = c.Share, c.Count, c.Deficit
+		}
+	}
+	repID, _ := strconv.ParseInt(id, 10, 64)
+	ex := &RoutingExplanation{RuleID: r.ID, RuleName: r.Name, Method: r.Method, Weights: r.Weights, Candidates: decisions, Pick: &pick}
+	ex.Summary = summarize(ex, repID)
+	return repID, ex, nil
+}
+
+// summarize writes the sentence a sales manager reads: who, by which rule, why them, who was skipped.
+func summarize(ex *RoutingExplanation, winner int64) string {
+	var name string
+	var w RepDecision
+	var skipped []string
+	eligible := 0
+	for _, d := range ex.Candidates {
+		if d.RepID == winner {
+			name, w = d.Name, d
+		}
+		if d.Eligible {
+			eligible++
+		} else {
+			skipped = append(skipped, fmt.Sprintf("%s (%s%s)", d.Name, d.Excluded, prefixed(": ", d.Detail)))
+		}
+	}
+	rule := ex.RuleID
+	if ex.RuleName != "" {
+		rule = ex.RuleName
+	}
+	var why string
+	switch ex.Method {
+	case MethodCapacity:
+		why = fmt.Sprintf("most spare capacity among %d eligible reps", eligible)
+		if w.Spare != nil {
+			why = fmt.Sprintf("most spare capacity (%d) among %d eligible reps", *w.Spare, eligible)
+		}
+	case MethodWeighted:
+		why = fmt.Sprintf("furthest behind its share: weight %g, share %.1f%%, %d leads so far, %.2f leads behind", w.Weight, w.Share*100, w.Count, w.Deficit)
+	default:
+		why = fmt.Sprintf("next in rotation among %d eligible reps (%d leads so far)", eligible, w.Count)
+	}
+	out := fmt.Sprintf("%s got this lead by rule %q (%s): %s.", name, rule, strings.ReplaceAll(ex.Method, "_", "-"), why)
+	if len(skipped) > 0 {
+		out += " Skipped: " + strings.Join(skipped, "; ") + "."
+	}
+	if len(ex.Skipped) > 0 {
+		out += fmt.Sprintf(" %d earlier matching rule(s) had no eligible rep.", len(ex.Skipped))
+	}
+	return out
+}
+
+func prefixed(p, s string) string {
+	if s == "" {
+		return ""
+	}
+	return p + s
+}
+
+// assign makes repID the lead's owner and records the assignment, its history and event.
+func (s *Service) assign(ctx context.Context, tx leadflow.Tx, fx *effects, l *leadflow.Lead, repID int64, r compiledRule, ex *RoutingExplanation, a Actor, reason string, now time.Time) error {
+	body, err := json.Marshal(ex)
+	if err != nil {
+		return err
+	}
+	old := l.OwnerID
+	l.OwnerID, l.UpdatedAt = repID, now
+	if err := tx.UpdateLead(ctx, l); err != nil {
+		return err
+	}
+	as := &leadflow.Assignment{LeadID: l.ID, RepID: repID, RuleID: r.ID, Method: r.Method, At: now, Actor: a.Name, Reason: reason, Explanation: body}
+	if err := tx.InsertAssignment(ctx, as); err != nil {
+		return err
+	}
+	fx.history = append(fx.history, leadflow.HistoryEntry{LeadID: l.ID, At: now, Actor: a.Name, Kind: leadflow.HistoryOwner, Field: "owner",
+		Old: ownerString(old), New: strconv.FormatInt(repID, 10), Reason: ex.Summary})
+	return s.publish(ctx, tx, fx, s.subscriptions(), "lead.assigned", map[string]any{"lead_id": l.ID, "rep_id": repID, "rule_id": r.ID, "summary": ex.Summary})
+}
+
+func ownerString(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	return strconv.FormatInt(id, 10)
+}
+
+// Assignments returns a lead's routing decisions with their explanations (S-DIST-11).
+func (s *Service) Assignments(ctx context.Context, a Actor, leadID int64) ([]leadflow.Assignment, error) {
+	var out []leadflow.Assignment
+	err := s.read(ctx, func(tx leadflow.ReadTx) error {
+		if _, err := s.visibleLead(ctx, tx, a, leadID); err != nil {
+			return err
+		}
+		var err error
+		out, err = tx.Assignments(ctx, leadID)
+		return err
+	})
+	if out == nil {
+		out = []leadflow.Assignment{}
+	}
+	return out, err
+}

@@ -40,3 +40,16 @@ func (s *Server) leadAssignments(w http.ResponseWriter, r *http.Request, a servi
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"items": items})
 }
+
+// simulate runs a what-if simulation of distribution strategies (S-SIM-1).
+func (s *Server) simulate(w http.ResponseWriter, r *http.Request, _ service.Actor) error {
+	var req service.SimRequest
+	if err := decodeJSON(http.MaxBytesReader(w, r.Body, MaxBody), &req); err != nil {
+		return err
+	}
+	rep, err := s.svc.Simulate(r.Context(), req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, rep)
+}

@@ -26,6 +26,7 @@ Commands:
   import    import leads (CSV or JSON) or events (JSON) into the database
   export    export leads (CSV or JSON) or the live configuration (--config, YAML)
   rescore   rescore every lead with the active model, showing progress
+  simulate  compare distribution strategies on a number of leads (what-if)
   bench     measure ingest, events, rescoring and memory against the raw SQLite ceiling
   token     create, list or revoke API tokens
   version   print the version
@@ -54,7 +55,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
 		"serve": runServe, "demo": runDemo, "import": runImport, "export": runExport, "rescore": runRescore,
-		"bench": runBench, "token": runToken, "version": runVersion,
+		"bench": runBench, "token": runToken, "version": runVersion, "simulate": runSimulate,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {

@@ -229,6 +229,12 @@ func TestCLI(t *testing.T) {
 	if out, _, err := runCLI(t, "rescore", "--db", db); err != nil || !strings.Contains(out, "2 / 2 leads (100%)\ndone") {
 		t.Fatalf("rescore: %q %v", out, err)
 	}
+	simPath := filepath.Join(dir, "reps.csv")
+	os.WriteFile(simPath, []byte("id,conversion,deal_value\nAna,0.40,10000\nBen,0.30,10000\nCai,0.25,10000\nDee,0.20,10000\nEli,0.10,10000\n"), 0o600)
+	out, _, err = runCLI(t, "simulate", "--db", db, "--reps", simPath, "--leads", "200")
+	if err != nil || !strings.Contains(out, "63  47  39  31  20") || !strings.Contains(out, "57.25") || !strings.Contains(out, "best by expected opportunities: normalized\n") {
+		t.Fatalf("simulate: %q %v", out, err)
+	}
 	if _, _, err := runCLI(t, "frobnicate"); err == nil {
 		t.Fatal("unknown command accepted")
 	}

@@ -18,7 +18,7 @@ func TestSimulateGoldenCases(t *testing.T) {
 	var rep service.SimReport
 	e.must(http.StatusOK, e.do("POST", "/api/v1/simulate", leadflow.RoleManager, map[string]any{
 		"leads": 200,
-		"reps": []map[string]any{{"id": "A", "conversion": 0.40}, {"id": "B", "conversion": 0.30}, {"id": "C", "conversion": 0.25}, {"id": "D", "conversion": 0.20}, {"id": "E", "conversion": 0.10}},
+		"reps":  []map[string]any{{"id": "A", "conversion": 0.40}, {"id": "B", "conversion": 0.30}, {"id": "C", "conversion": 0.25}, {"id": "D", "conversion": 0.20}, {"id": "E", "conversion": 0.10}},
 	})).json(t, &rep)
 	rr, norm := rep.Results[0], rep.Results[1]
 	want := []int{63, 47, 39, 31, 20}

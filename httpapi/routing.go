@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/leadflow/leadflow/service"
@@ -52,4 +53,21 @@ func (s *Server) simulate(w http.ResponseWriter, r *http.Request, _ service.Acto
 		return err
 	}
 	return writeJSON(w, http.StatusOK, rep)
+}
+
+// importCalendar replaces a rep's calendar absences with an uploaded iCalendar file (S-REP-2).
+func (s *Server) importCalendar(w http.ResponseWriter, r *http.Request, _ service.Actor) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	rep, n, err := s.svc.ImportCalendar(r.Context(), id, http.MaxBytesReader(w, r.Body, MaxBulkBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return jsonError(err)
+		}
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"imported": n, "rep": rep})
 }

@@ -129,6 +129,7 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/api/v1/routing/rules", managers, s.getRoutingRules},
 		{"PUT", "/api/v1/routing/rules", admins, s.putRoutingRules},
 		{"POST", "/api/v1/simulate", managers, s.simulate},
+		{"PUT", "/api/v1/reps/{id}/calendar", admins, s.importCalendar},
 
 		{"GET", "/api/v1/settings", managers, s.getSettings},
 		{"PUT", "/api/v1/settings", admins, s.putSettings},

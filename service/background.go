@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/leadflow/leadflow"
@@ -58,6 +59,9 @@ func (s *Service) Background(ctx context.Context, sweepEvery, refreshEvery time.
 	defer refresh.Stop()
 	rescoreIdle := time.NewTicker(10 * time.Second) // resumes a job left by a restart
 	defer rescoreIdle.Stop()
+	calendars := time.NewTicker(time.Hour) // rep absence feeds (S-REP-2)
+	defer calendars.Stop()
+	feeds := &http.Client{Timeout: 30 * time.Second}
 	s.KickRescore()
 	for {
 		select {
@@ -76,6 +80,10 @@ func (s *Service) Background(ctx context.Context, sweepEvery, refreshEvery time.
 				if err != nil || n < SweepChunk || ctx.Err() != nil {
 					break
 				}
+			}
+		case <-calendars.C:
+			if _, err := s.SyncCalendars(ctx, feeds); err != nil && ctx.Err() == nil {
+				s.log.Error("calendar sync", slog.Any("err", err))
 			}
 		case <-refresh.C:
 			if err := s.Refresh(ctx); err != nil && ctx.Err() == nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -198,6 +199,11 @@ func validateRep(ctx context.Context, tx leadflow.ReadTx, r *leadflow.Rep) []lea
 		}
 		if r.Timezone == "" {
 			bad("timezone", "is required with working_hours")
+		}
+	}
+	if r.CalendarURL != "" {
+		if u, err := url.Parse(r.CalendarURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("calendar_url", "must be an absolute http or https URL of an iCalendar feed")
 		}
 	}
 	for i, ab := range r.Absences {

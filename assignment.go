@@ -20,3 +20,12 @@ type Assignment struct {
 	// Explanation is the decision's full record: candidates, exclusions, weights, the pick.
 	Explanation json.RawMessage `json:"explanation"`
 }
+
+// SLATimer is a running response timer: the rep must contact the lead by DueAt (S-DIST-10).
+type SLATimer struct {
+	LeadID       int64     `json:"lead_id"`
+	RepID        int64     `json:"rep_id"`
+	AssignmentID int64     `json:"assignment_id"`
+	AssignedAt   time.Time `json:"assigned_at"`
+	DueAt        time.Time `json:"due_at"`
+}

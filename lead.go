@@ -74,7 +74,9 @@ type Lead struct {
 	// Criteria holds the qualification criteria a rep confirmed (S-LIFE-2), e.g. BANT.
 	Criteria map[string]bool `json:"criteria,omitempty"`
 	OwnerID  int64           `json:"owner_id,omitempty"`
-	Score    Score           `json:"score"`
+	// FirstContactAt is when the owning rep first contacted the lead (S-DIST-10).
+	FirstContactAt *time.Time `json:"first_contact_at,omitempty"`
+	Score          Score      `json:"score"`
 	// Hits is the behaviour-rule state the score is derived from; never sent to clients.
 	Hits RuleHits `json:"-"`
 	// RescoreAt is when decay or expiry next changes the stored score; zero when it never does.
@@ -204,6 +206,8 @@ const (
 	HistoryStage   = "stage"
 	HistoryOwner   = "owner"
 	HistoryConsent = "consent"
+	HistoryContact = "contact"
+	HistorySLA     = "sla"
 )
 
 // HistoryEntry is one recorded change of a lead (S-LEAD-5).

@@ -72,6 +72,10 @@ type ReadTx interface {
 	AssignmentCounts(ctx context.Context, since time.Time) (map[int64]int64, error)
 	// OpenOpportunities returns each owner's number of leads in the opportunity stage.
 	OpenOpportunities(ctx context.Context) (map[int64]int64, error)
+	// SLATimer returns a lead's running response timer, or nil.
+	SLATimer(ctx context.Context, leadID int64) (*SLATimer, error)
+	// DueSLATimers returns up to limit timers due at or before t, earliest first.
+	DueSLATimers(ctx context.Context, t time.Time, limit int) ([]SLATimer, error)
 }
 
 // Tx is a write transaction.
@@ -118,6 +122,9 @@ type Tx interface {
 	UpdateTerritory(ctx context.Context, t *Territory) error
 	PutRotation(ctx context.Context, key string, state []byte) error
 	InsertAssignment(ctx context.Context, a *Assignment) error
+	// PutSLATimer starts (or replaces) a lead's response timer; DeleteSLATimer stops it.
+	PutSLATimer(ctx context.Context, t SLATimer) error
+	DeleteSLATimer(ctx context.Context, leadID int64) error
 }
 
 // LeadFilter selects leads for listing; results are newest first (id descending).

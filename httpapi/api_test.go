@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -61,6 +62,8 @@ type resp struct {
 
 func (r resp) json(t *testing.T, v any) {
 	t.Helper()
+	// Decoding into a reused variable would keep fields the new JSON omits (omitempty): start clean.
+	reflect.ValueOf(v).Elem().SetZero()
 	if err := json.Unmarshal(r.body, v); err != nil {
 		t.Fatalf("decode %s: %v", r.body, err)
 	}

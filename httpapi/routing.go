@@ -71,3 +71,27 @@ func (s *Server) importCalendar(w http.ResponseWriter, r *http.Request, _ servic
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"imported": n, "rep": rep})
 }
+
+// ContactBody is the optional body of POST /api/v1/leads/{id}/contact.
+type ContactBody struct {
+	Note string `json:"note,omitempty"`
+}
+
+// logContact records the owning rep's first contact and stops the SLA timer (S-DIST-10).
+func (s *Server) logContact(w http.ResponseWriter, r *http.Request, a service.Actor) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var body ContactBody
+	if r.ContentLength != 0 {
+		if err := decodeJSON(http.MaxBytesReader(w, r.Body, MaxBody), &body); err != nil {
+			return err
+		}
+	}
+	res, err := s.svc.LogContact(r.Context(), a, id, body.Note)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, res)
+}

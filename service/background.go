@@ -59,6 +59,8 @@ func (s *Service) Background(ctx context.Context, sweepEvery, refreshEvery time.
 	defer refresh.Stop()
 	rescoreIdle := time.NewTicker(10 * time.Second) // resumes a job left by a restart
 	defer rescoreIdle.Stop()
+	sla := time.NewTicker(15 * time.Second) // response timers (S-DIST-10)
+	defer sla.Stop()
 	calendars := time.NewTicker(time.Hour) // rep absence feeds (S-REP-2)
 	defer calendars.Stop()
 	feeds := &http.Client{Timeout: 30 * time.Second}
@@ -78,6 +80,16 @@ func (s *Service) Background(ctx context.Context, sweepEvery, refreshEvery time.
 					s.log.Error("decay sweep", slog.Any("err", err))
 				}
 				if err != nil || n < SweepChunk || ctx.Err() != nil {
+					break
+				}
+			}
+		case <-sla.C:
+			for {
+				n, err := s.SLASweep(ctx)
+				if err != nil && ctx.Err() == nil {
+					s.log.Error("sla sweep", slog.Any("err", err))
+				}
+				if err != nil || n < SLAChunk {
 					break
 				}
 			}

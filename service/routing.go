@@ -46,6 +46,10 @@ type RoutingRule struct {
 	Weights   string  `json:"weights,omitempty" yaml:"weights,omitempty"`
 	// WorkingHours skips reps outside their working hours (S-REP-2).
 	WorkingHours bool `json:"working_hours,omitempty" yaml:"working_hours,omitempty"`
+	// SLAMinutes starts a response timer on every assignment (0 = none); a lead not contacted in
+	// time is reassigned to another rep, or unassigned with OnSLAMiss "unassign" (S-DIST-10).
+	SLAMinutes int    `json:"sla_minutes,omitempty" yaml:"sla_minutes,omitempty"`
+	OnSLAMiss  string `json:"on_sla_miss,omitempty" yaml:"on_sla_miss,omitempty"`
 }
 
 // compiledRule is a rule with its conditions compiled.
@@ -77,6 +81,12 @@ func compileRouting(rules []RoutingRule) ([]compiledRule, error) {
 		}
 		if (r.TeamID == 0) == (len(r.RepIDs) == 0) {
 			bad(at+".team_id", "give exactly one destination: team_id or rep_ids")
+		}
+		if r.SLAMinutes < 0 || r.SLAMinutes > 7*24*60 {
+			bad(at+".sla_minutes", "must be 0 (no SLA) to 10080 (a week)")
+		}
+		if r.OnSLAMiss != "" && r.OnSLAMiss != "reassign" && r.OnSLAMiss != "unassign" {
+			bad(at+".on_sla_miss", "must be reassign (default) or unassign")
 		}
 		m, errs := score.CompileLeadMatcher(at, r.When)
 		fe = append(fe, errs...)
@@ -175,7 +185,8 @@ type RoutingExplanation struct {
 
 // routeInTx assigns an unowned lead inside the caller's transaction (S-DIST-2a: routing happens in
 // the same transaction as the write that triggers it). The lead row is written again with its owner.
-func (s *Service) routeInTx(ctx context.Context, tx leadflow.Tx, fx *effects, l *leadflow.Lead, a Actor, reason string, now time.Time) error {
+// exclude names reps that must not get this lead, with the reason (e.g. a missed SLA).
+func (s *Service) routeInTx(ctx context.Context, tx leadflow.Tx, fx *effects, l *leadflow.Lead, a Actor, reason string, now time.Time, exclude map[int64]string) error {
 	s.mu.RLock()
 	rules := s.routing
 	s.mu.RUnlock()
@@ -186,7 +197,7 @@ func (s *Service) routeInTx(ctx context.Context, tx leadflow.Tx, fx *effects, l 
 	if err != nil {
 		return err
 	}
-	env := &routingEnv{ctx: ctx, tx: tx, now: now, reps: reps, capSince: map[time.Time]map[int64]int64{}}
+	env := &routingEnv{ctx: ctx, tx: tx, now: now, reps: reps, capSince: map[time.Time]map[int64]int64{}, exclude: exclude}
 	var tried []RuleTry
 	for _, r := range rules {
 		if !r.match.Match(l) {
@@ -221,6 +232,7 @@ type routingEnv struct {
 	opps      map[int64]int64
 	capSince  map[time.Time]map[int64]int64
 	territory map[int64]*leadflow.Territory
+	exclude   map[int64]string
 }
 
 func (e *routingEnv) assignedSince(since time.Time) (map[int64]int64, error) {
@@ -290,6 +302,9 @@ func spareOf(d RepDecision) int {
 func (e *routingEnv) exclusion(r compiledRule, rep *leadflow.Rep, l *leadflow.Lead) (string, string, error) {
 	if !rep.Active {
 		return "inactive", "", nil
+	}
+	if why, ok := e.exclude[rep.ID]; ok {
+		return why, "", nil
 	}
 	if ab, away := rep.AwayAt(e.now); away {
 		return "away", fmt.Sprintf("%s until %s", orDefault(ab.Reason, "absent"), ab.To.Format(time.RFC3339)), nil
@@ -514,6 +529,12 @@ func (s *Service) assign(ctx context.Context, tx leadflow.Tx, fx *effects, l *le
 	as := &leadflow.Assignment{LeadID: l.ID, RepID: repID, RuleID: r.ID, Method: r.Method, At: now, Actor: a.Name, Reason: reason, Explanation: body}
 	if err := tx.InsertAssignment(ctx, as); err != nil {
 		return err
+	}
+	if r.SLAMinutes > 0 && l.FirstContactAt == nil {
+		if err := tx.PutSLATimer(ctx, leadflow.SLATimer{LeadID: l.ID, RepID: repID, AssignmentID: as.ID, AssignedAt: now,
+			DueAt: now.Add(time.Duration(r.SLAMinutes) * time.Minute)}); err != nil {
+			return err
+		}
 	}
 	fx.history = append(fx.history, leadflow.HistoryEntry{LeadID: l.ID, At: now, Actor: a.Name, Kind: leadflow.HistoryOwner, Field: "owner",
 		Old: ownerString(old), New: strconv.FormatInt(repID, 10), Reason: ex.Summary})

@@ -94,7 +94,7 @@ func (s *Service) recordStage(ctx context.Context, tx leadflow.Tx, fx *effects, 
 		return err
 	}
 	if to == leadflow.StageMQL && l.OwnerID == 0 { // hand-off to sales (S-SCORE-6): route in this transaction
-		return s.routeInTx(ctx, tx, fx, l, a, "became an MQL", now)
+		return s.routeInTx(ctx, tx, fx, l, a, "became an MQL", now, nil)
 	}
 	return nil
 }

@@ -46,6 +46,7 @@ type leadData struct {
 	Consent     map[string]bool `json:"consent,omitempty"`
 	StageReason string          `json:"stage_reason,omitempty"`
 	Criteria    map[string]bool `json:"criteria,omitempty"`
+	Contacted   *time.Time      `json:"first_contact_at,omitempty"`
 }
 
 const leadColumns = `id, stage, owner_id, source, campaign, fit, engagement, total, grade, band, model_version, scored_at, hits, rescore_at, rev, data, created_at, updated_at`
@@ -142,7 +143,7 @@ func scanLead(r rowScanner) (*leadflow.Lead, error) {
 	l.ExternalID, l.Email, l.FirstName, l.LastName, l.Phone = d.ExternalID, d.Email, d.FirstName, d.LastName, d.Phone
 	l.Company, l.CompanySize, l.Industry, l.JobTitle, l.Seniority = d.Company, d.CompanySize, d.Industry, d.JobTitle, d.Seniority
 	l.Country, l.Region, l.City, l.Timezone, l.Language = d.Country, d.Region, d.City, d.Timezone, d.Language
-	l.Custom, l.Consent, l.StageReason, l.Criteria = d.Custom, d.Consent, d.StageReason, d.Criteria
+	l.Custom, l.Consent, l.StageReason, l.Criteria, l.FirstContactAt = d.Custom, d.Consent, d.StageReason, d.Criteria, d.Contacted
 	return &l, nil
 }
 
@@ -150,7 +151,7 @@ func encodeLead(l *leadflow.Lead) (data string, hits any, search string, err err
 	d := leadData{ExternalID: l.ExternalID, Email: l.Email, FirstName: l.FirstName, LastName: l.LastName, Phone: l.Phone,
 		Company: l.Company, CompanySize: l.CompanySize, Industry: l.Industry, JobTitle: l.JobTitle, Seniority: l.Seniority,
 		Country: l.Country, Region: l.Region, City: l.City, Timezone: l.Timezone, Language: l.Language,
-		Custom: l.Custom, Consent: l.Consent, StageReason: l.StageReason, Criteria: l.Criteria}
+		Custom: l.Custom, Consent: l.Consent, StageReason: l.StageReason, Criteria: l.Criteria, Contacted: l.FirstContactAt}
 	b, err := json.Marshal(d)
 	if err != nil {
 		return "", nil, "", fmt.Errorf("encode lead: %w", err)
@@ -412,6 +413,7 @@ func (x *queries) EraseLead(ctx context.Context, id int64) error {
 		`DELETE FROM idempotency WHERE lead_id = ?`,
 		`UPDATE stage_changes SET lead_id = NULL WHERE lead_id = ?`,
 		`UPDATE assignments SET lead_id = NULL WHERE lead_id = ?`,
+		`DELETE FROM sla_timers WHERE lead_id = ?`,
 	} {
 		if _, err := x.q.ExecContext(ctx, stmt, id); err != nil {
 			return fmt.Errorf("erase lead %d: %w", id, err)

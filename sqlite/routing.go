@@ -82,3 +82,46 @@ func (x *queries) AssignmentCounts(ctx context.Context, since time.Time) (map[in
 func (x *queries) OpenOpportunities(ctx context.Context) (map[int64]int64, error) {
 	return countBy(ctx, x.q, `SELECT owner_id, COUNT(*) FROM leads WHERE owner_id IS NOT NULL AND stage = 'opportunity' GROUP BY owner_id`)
 }
+
+func (x *queries) PutSLATimer(ctx context.Context, t leadflow.SLATimer) error {
+	_, err := x.q.ExecContext(ctx, `INSERT INTO sla_timers (lead_id, rep_id, assignment_id, assigned_at, due_at) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (lead_id) DO UPDATE SET rep_id = excluded.rep_id, assignment_id = excluded.assignment_id, assigned_at = excluded.assigned_at, due_at = excluded.due_at`,
+		t.LeadID, t.RepID, t.AssignmentID, ms(t.AssignedAt), ms(t.DueAt))
+	return mapErr(err, "sla timer")
+}
+
+func (x *queries) DeleteSLATimer(ctx context.Context, leadID int64) error {
+	_, err := x.q.ExecContext(ctx, `DELETE FROM sla_timers WHERE lead_id = ?`, leadID)
+	return mapErr(err, "sla timer")
+}
+
+func (x *queries) slaTimers(ctx context.Context, query string, args ...any) ([]leadflow.SLATimer, error) {
+	rows, err := x.q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sla timers: %w", err)
+	}
+	defer rows.Close()
+	var out []leadflow.SLATimer
+	for rows.Next() {
+		var t leadflow.SLATimer
+		var assigned, due int64
+		if err := rows.Scan(&t.LeadID, &t.RepID, &t.AssignmentID, &assigned, &due); err != nil {
+			return nil, err
+		}
+		t.AssignedAt, t.DueAt = fromMS(assigned), fromMS(due)
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+func (x *queries) SLATimer(ctx context.Context, leadID int64) (*leadflow.SLATimer, error) {
+	ts, err := x.slaTimers(ctx, `SELECT lead_id, rep_id, assignment_id, assigned_at, due_at FROM sla_timers WHERE lead_id = ?`, leadID)
+	if err != nil || len(ts) == 0 {
+		return nil, err
+	}
+	return &ts[0], nil
+}
+
+func (x *queries) DueSLATimers(ctx context.Context, t time.Time, limit int) ([]leadflow.SLATimer, error) {
+	return x.slaTimers(ctx, `SELECT lead_id, rep_id, assignment_id, assigned_at, due_at FROM sla_timers WHERE due_at <= ? ORDER BY due_at LIMIT ?`, ms(t), limit)
+}

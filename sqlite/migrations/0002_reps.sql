@@ -44,3 +44,13 @@ CREATE TABLE assignments (
 );
 CREATE INDEX assignments_lead ON assignments (lead_id, id) WHERE lead_id IS NOT NULL;
 CREATE INDEX assignments_at ON assignments (at, rep_id);
+
+-- SLA response timers (S-DIST-10): one per assigned, not yet contacted lead; they survive restarts.
+CREATE TABLE sla_timers (
+    lead_id       INTEGER PRIMARY KEY,
+    rep_id        INTEGER NOT NULL,
+    assignment_id INTEGER NOT NULL,
+    assigned_at   INTEGER NOT NULL,
+    due_at        INTEGER NOT NULL
+);
+CREATE INDEX sla_timers_due ON sla_timers (due_at);

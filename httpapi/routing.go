@@ -95,3 +95,16 @@ func (s *Server) logContact(w http.ResponseWriter, r *http.Request, a service.Ac
 	}
 	return writeJSON(w, http.StatusOK, res)
 }
+
+// routeLead routes an unowned lead now.
+func (s *Server) routeLead(w http.ResponseWriter, r *http.Request, a service.Actor) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	l, err := s.svc.RouteLead(r.Context(), a, id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, l)
+}

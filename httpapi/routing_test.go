@@ -199,6 +199,14 @@ func TestRoutingExclusions(t *testing.T) {
 	if last := hist.Items[len(hist.Items)-1]; last.Kind != leadflow.HistoryOwner || !strings.Contains(last.Reason, "no matching rule had an eligible rep") {
 		t.Fatalf("history: %+v", last)
 	}
+	// Once a rep is eligible again, the unowned lead can be routed on request; twice is a conflict.
+	e.must(http.StatusOK, e.do("PATCH", "/api/v1/reps/"+itoa(reps["inactive"].ID), leadflow.RoleAdmin, map[string]any{"active": true}))
+	var routed leadflow.Lead
+	e.must(http.StatusOK, e.do("POST", "/api/v1/leads/"+itoa(l.ID)+"/route", leadflow.RoleManager, nil)).json(t, &routed)
+	if routed.OwnerID != reps["inactive"].ID {
+		t.Fatalf("routed on request to %d", routed.OwnerID)
+	}
+	e.must(http.StatusConflict, e.do("POST", "/api/v1/leads/"+itoa(l.ID)+"/route", leadflow.RoleManager, nil))
 }
 
 // TestWeightedRoutingConcurrentAndAcrossRestart proves S-DIST-2 and S-DIST-2a: 8 goroutines

@@ -119,6 +119,7 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/api/v1/leads/{id}/export", managers, s.exportLead},
 		{"GET", "/api/v1/leads/{id}/assignments", anyRole, s.leadAssignments},
 		{"POST", "/api/v1/leads/{id}/contact", anyRole, s.logContact},
+		{"POST", "/api/v1/leads/{id}/route", managers, s.routeLead},
 		{"POST", "/api/v1/events", ingesters, s.postEvents},
 
 		{"GET", "/api/v1/scoring/model", managers, s.getModel},

@@ -110,6 +110,7 @@ func (k EntityKind[T]) Create(ctx context.Context, s *Service, v T) (*T, error) 
 		}
 		return k.insert(ctx, tx, &v)
 	})
+	s.invalidateConfig()
 	return &v, err
 }
 
@@ -134,6 +135,7 @@ func (k EntityKind[T]) Patch(ctx context.Context, s *Service, id int64, apply fu
 		out = v
 		return k.update(ctx, tx, v)
 	})
+	s.invalidateConfig()
 	return out, err
 }
 
@@ -245,4 +247,37 @@ func validateTerritory(_ context.Context, _ leadflow.ReadTx, t *leadflow.Territo
 		fe = append(fe, leadflow.FieldError{Field: "countries", Reason: "a territory needs at least one criterion: countries, regions, industries or a company size bound"})
 	}
 	return fe
+}
+
+// invalidateConfig drops the cached routing configuration after a rep, team or territory write;
+// other nodes drop theirs on their periodic Refresh.
+func (s *Service) invalidateConfig() {
+	s.configMu.Lock()
+	s.config = nil
+	s.configMu.Unlock()
+}
+
+// routingConfigFor returns the cached reps and territories, loading them through tx when the
+// cache is empty. Routing decisions read it instead of decoding every rep per lead (a decision
+// over 500 reps stays well under a millisecond); the cache is read-only.
+func (s *Service) routingConfigFor(ctx context.Context, tx leadflow.ReadTx) (*routingConfig, error) {
+	s.configMu.Lock()
+	defer s.configMu.Unlock()
+	if s.config != nil {
+		return s.config, nil
+	}
+	reps, err := tx.Reps(ctx)
+	if err != nil {
+		return nil, err
+	}
+	terrs, err := tx.Territories(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c := &routingConfig{reps: reps, territories: make(map[int64]*leadflow.Territory, len(terrs))}
+	for i := range terrs {
+		c.territories[terrs[i].ID] = &terrs[i]
+	}
+	s.config = c
+	return c, nil
 }

@@ -193,11 +193,11 @@ func (s *Service) routeInTx(ctx context.Context, tx leadflow.Tx, fx *effects, l 
 	if len(rules) == 0 || l.OwnerID != 0 {
 		return nil
 	}
-	reps, err := tx.Reps(ctx)
+	cfg, err := s.routingConfigFor(ctx, tx)
 	if err != nil {
 		return err
 	}
-	env := &routingEnv{ctx: ctx, tx: tx, now: now, reps: reps, capSince: map[time.Time]map[int64]int64{}, exclude: exclude}
+	env := &routingEnv{ctx: ctx, tx: tx, now: now, reps: cfg.reps, territory: cfg.territories, capSince: map[time.Time]map[int64]int64{}, exclude: exclude}
 	var tried []RuleTry
 	for _, r := range rules {
 		if !r.match.Match(l) {
@@ -362,16 +362,6 @@ func (e *routingEnv) exclusion(r compiledRule, rep *leadflow.Rep, l *leadflow.Le
 }
 
 func (e *routingEnv) inTerritory(rep *leadflow.Rep, l *leadflow.Lead) (bool, error) {
-	if e.territory == nil {
-		all, err := e.tx.Territories(e.ctx)
-		if err != nil {
-			return false, err
-		}
-		e.territory = map[int64]*leadflow.Territory{}
-		for i := range all {
-			e.territory[all[i].ID] = &all[i]
-		}
-	}
 	for _, id := range rep.TerritoryIDs {
 		if t := e.territory[id]; t != nil && t.Matches(l) {
 			return true, nil
@@ -562,5 +552,24 @@ func (s *Service) Assignments(ctx context.Context, a Actor, leadID int64) ([]lea
 	if out == nil {
 		out = []leadflow.Assignment{}
 	}
+	return out, err
+}
+
+// RouteLead routes an unowned lead now (e.g. one no rep was eligible for earlier), in one
+// transaction, and returns its assignment; a lead with an owner is left alone (ECONFLICT).
+func (s *Service) RouteLead(ctx context.Context, a Actor, leadID int64) (*leadflow.Lead, error) {
+	var out *leadflow.Lead
+	err := s.write(ctx, func(tx leadflow.Tx, fx *effects) error {
+		l, err := s.visibleLead(ctx, tx, a, leadID)
+		if err != nil {
+			return err
+		}
+		if l.OwnerID != 0 {
+			return &leadflow.Error{Code: leadflow.ECONFLICT, Message: fmt.Sprintf("lead %d is already owned by rep %d", l.ID, l.OwnerID),
+				Fields: []leadflow.FieldError{{Field: "owner_id", Reason: "the lead already has an owner"}}}
+		}
+		out = l
+		return s.routeInTx(ctx, tx, fx, l, a, "routed on request", s.clock.Now(), nil)
+	})
 	return out, err
 }

@@ -72,6 +72,16 @@ type Service struct {
 	subs    []Subscription
 	ingest  IngestSettings
 	routing []compiledRule
+
+	// config caches reps and territories for routing decisions; see repsFor.
+	configMu sync.Mutex
+	config   *routingConfig
+}
+
+// routingConfig is the cached, read-only rep and territory data routing decides on.
+type routingConfig struct {
+	reps        []leadflow.Rep
+	territories map[int64]*leadflow.Territory
 }
 
 // New loads the active configuration from the store, installing the defaults on a new database.

@@ -66,4 +66,7 @@ func (s *Service) PutSettings(ctx context.Context, st Settings) error {
 
 // Refresh reloads the active model and settings from the store; nodes sharing one database call
 // it periodically so a change made through any node reaches all of them.
-func (s *Service) Refresh(ctx context.Context) error { return s.reload(ctx) }
+func (s *Service) Refresh(ctx context.Context) error {
+	s.invalidateConfig()
+	return s.reload(ctx)
+}

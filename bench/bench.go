@@ -89,6 +89,8 @@ type sizes struct {
 	events, eventBatch, eventCl    int
 	singleEvents, singleEventCl    int
 	rescoreLeads                   int
+	// routingLeads and decisions size the routing scenario.
+	routingLeads, decisions int
 	// budget caps the time of each HTTP load phase so that a full run stays under about four
 	// minutes on two cores even when leadflow is far below its targets; a phase that hits it
 	// reports the smaller count it reached.
@@ -105,9 +107,10 @@ func sizesFor(o Options) sizes {
 		events: 300_000, eventBatch: 1000, eventCl: 4,
 		singleEvents: 10_000, singleEventCl: 8,
 		rescoreLeads: o.RescoreLeads,
-		budget:       20 * time.Second,
-		rawSample:    150_000,
-		perTxSample:  20_000,
+		routingLeads: 20_000, decisions: 5_000,
+		budget:      20 * time.Second,
+		rawSample:   150_000,
+		perTxSample: 20_000,
 	}
 	if s.rescoreLeads <= 0 {
 		s.rescoreLeads = TargetRescoreLeads
@@ -115,6 +118,7 @@ func sizesFor(o Options) sizes {
 	if o.Quick {
 		s.singleLeads, s.batchLeads, s.events, s.singleEvents = 3000, 10_000, 10_000, 1000
 		s.rescoreLeads = min(s.rescoreLeads, 20_000)
+		s.routingLeads, s.decisions = 2_000, 500
 	}
 	return s
 }
@@ -159,7 +163,7 @@ func Run(ctx context.Context, o Options, w io.Writer) error {
 	}
 	var results []Result
 	var runErr error
-	for _, sc := range []func(context.Context) ([]Result, error){r.singleLead, r.batchAndEvents, r.rescoring} {
+	for _, sc := range []func(context.Context) ([]Result, error){r.singleLead, r.batchAndEvents, r.rescoring, r.routing} {
 		res, err := sc(ctx)
 		results = append(results, res...)
 		if err != nil {

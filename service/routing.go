@@ -1,6 +1,7 @@
 package service
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -180,7 +181,11 @@ type RoutingExplanation struct {
 	Weights    string        `json:"weights,omitempty"`
 	Skipped    []RuleTry     `json:"rules_without_eligible_rep,omitempty"`
 	Candidates []RepDecision `json:"candidates"`
-	Pick       *route.Pick   `json:"pick,omitempty"`
+	// Totals counts the candidates: "eligible" and each exclusion reason.
+	Totals map[string]int `json:"totals"`
+	// Truncated is true when a large team's candidate list was shortened (see compactCandidates).
+	Truncated bool        `json:"truncated,omitempty"`
+	Pick      *route.Pick `json:"pick,omitempty"`
 }
 
 // routeInTx assigns an unowned lead inside the caller's transaction (S-DIST-2a: routing happens in
@@ -419,15 +424,23 @@ func repWeight(r compiledRule, rep *leadflow.Rep) float64 {
 }
 
 // pick advances the rule's rotation, stored in the same transaction, and explains the winner.
+// The decoded rotation is cached between decisions and reused only while the stored bytes are the
+// ones it was encoded to, so a rolled-back transaction or another node's decision forces a reload.
 func (s *Service) pick(ctx context.Context, tx leadflow.Tx, r compiledRule, decisions []RepDecision, weights map[string]float64) (int64, *RoutingExplanation, error) {
 	key := "rule:" + r.ID
-	var rot route.Rotation
 	state, err := tx.Rotation(ctx, key)
 	if err != nil {
 		return 0, nil, err
 	}
-	if state != nil {
-		if err := json.Unmarshal(state, &rot); err != nil {
+	s.rotMu.Lock()
+	cached := s.rotations[key]
+	delete(s.rotations, key) // this decision owns it until it stores the new state
+	s.rotMu.Unlock()
+	rot := &route.Rotation{}
+	if cached != nil && bytes.Equal(cached.state, state) {
+		rot = cached.rot
+	} else if state != nil {
+		if err := rot.UnmarshalBinary(state); err != nil {
 			return 0, nil, fmt.Errorf("rotation %s: %w", key, err)
 		}
 	}
@@ -435,12 +448,15 @@ func (s *Service) pick(ctx context.Context, tx leadflow.Tx, r compiledRule, deci
 	if err != nil {
 		return 0, nil, err
 	}
-	if state, err = json.Marshal(&rot); err != nil {
+	if state, err = rot.MarshalBinary(); err != nil {
 		return 0, nil, err
 	}
 	if err := tx.PutRotation(ctx, key, state); err != nil {
 		return 0, nil, err
 	}
+	s.rotMu.Lock()
+	s.rotations[key] = &cachedRotation{state: state, rot: rot}
+	s.rotMu.Unlock()
 	standing := map[string]route.Candidate{}
 	for _, c := range cands {
 		standing[c.ID] = c
@@ -453,7 +469,53 @@ func (s *Service) pick(ctx context.Context, tx leadflow.Tx, r compiledRule, deci
 	repID, _ := strconv.ParseInt(id, 10, 64)
 	ex := &RoutingExplanation{RuleID: r.ID, RuleName: r.Name, Method: r.Method, Weights: r.Weights, Candidates: decisions, Pick: &pick}
 	ex.Summary = summarize(ex, repID)
+	compactCandidates(ex, repID)
 	return repID, ex, nil
+}
+
+// Explanations of large teams keep what a manager reads: every excluded rep up to maxExcluded,
+// then counts by reason, and of the eligible reps the winner and the topEligible furthest behind.
+const (
+	maxExcluded = 50
+	topEligible = 10
+)
+
+// compactCandidates trims a large team's candidate list, recording what was left out in Totals.
+func compactCandidates(ex *RoutingExplanation, winner int64) {
+	ex.Totals = map[string]int{}
+	for _, d := range ex.Candidates {
+		if d.Eligible {
+			ex.Totals["eligible"]++
+		} else {
+			ex.Totals[d.Excluded]++
+		}
+	}
+	if len(ex.Candidates) <= maxExcluded+topEligible {
+		return
+	}
+	var eligible, excluded []RepDecision
+	for _, d := range ex.Candidates {
+		if d.Eligible {
+			eligible = append(eligible, d)
+		} else if len(excluded) < maxExcluded {
+			excluded = append(excluded, d)
+		}
+	}
+	slices.SortStableFunc(eligible, func(a, b RepDecision) int {
+		switch {
+		case a.RepID == winner:
+			return -1
+		case b.RepID == winner:
+			return 1
+		case a.Deficit > b.Deficit:
+			return -1
+		case a.Deficit < b.Deficit:
+			return 1
+		}
+		return 0
+	})
+	ex.Candidates = append(eligible[:min(len(eligible), topEligible)], excluded...)
+	ex.Truncated = true
 }
 
 // summarize writes the sentence a sales manager reads: who, by which rule, why them, who was skipped.
@@ -572,4 +634,10 @@ func (s *Service) RouteLead(ctx context.Context, a Actor, leadID int64) (*leadfl
 		return s.routeInTx(ctx, tx, fx, l, a, "routed on request", s.clock.Now(), nil)
 	})
 	return out, err
+}
+
+// cachedRotation is a decoded rotation and the exact bytes it was stored as.
+type cachedRotation struct {
+	state []byte
+	rot   *route.Rotation
 }

@@ -76,6 +76,9 @@ type Service struct {
 	// config caches reps and territories for routing decisions; see repsFor.
 	configMu sync.Mutex
 	config   *routingConfig
+
+	rotMu     sync.Mutex
+	rotations map[string]*cachedRotation // by rotation key; see pick
 }
 
 // routingConfig is the cached, read-only rep and territory data routing decides on.
@@ -95,7 +98,7 @@ func New(ctx context.Context, st leadflow.Store, opts Options) (*Service, error)
 	if opts.OnWebhooks == nil {
 		opts.OnWebhooks = func() {}
 	}
-	s := &Service{store: st, clock: opts.Clock, log: opts.Logger, kickWH: opts.OnWebhooks, kickRS: make(chan struct{}, 1), tokens: &actorCache{m: map[string]cachedActor{}},
+	s := &Service{store: st, clock: opts.Clock, log: opts.Logger, kickWH: opts.OnWebhooks, kickRS: make(chan struct{}, 1), tokens: &actorCache{m: map[string]cachedActor{}}, rotations: map[string]*cachedRotation{},
 		life: lifecycle.DefaultConfig(), ingest: IngestSettings{CreateLeadsFromEvents: true}}
 	if err := s.reload(ctx); err != nil {
 		return nil, err

@@ -11,7 +11,7 @@ import (
 )
 
 func (x *queries) Rotation(ctx context.Context, key string) ([]byte, error) {
-	var state string
+	var state []byte
 	err := x.q.QueryRowContext(ctx, `SELECT state FROM rotations WHERE key = ?`, key).Scan(&state)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
@@ -19,11 +19,11 @@ func (x *queries) Rotation(ctx context.Context, key string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rotation %s: %w", key, err)
 	}
-	return []byte(state), nil
+	return state, nil
 }
 
 func (x *queries) PutRotation(ctx context.Context, key string, state []byte) error {
-	_, err := x.q.ExecContext(ctx, `INSERT INTO rotations (key, state) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET state = excluded.state`, key, string(state))
+	_, err := x.q.ExecContext(ctx, `INSERT INTO rotations (key, state) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET state = excluded.state`, key, state)
 	return mapErr(err, "rotation")
 }
 

@@ -676,7 +676,7 @@ func testRoutingState(t *testing.T, s leadflow.Store) {
 		if st, err := tx.Rotation(ctx, "rule:a"); err != nil || st != nil {
 			t.Fatalf("no rotation yet: %q %v", st, err)
 		}
-		for _, st := range []string{`{"assigned":1}`, `{"assigned":2}`} {
+		for _, st := range []string{"\x01first", "\x01\x00binary\xff"} {
 			if err := tx.PutRotation(ctx, "rule:a", []byte(st)); err != nil {
 				return err
 			}
@@ -695,7 +695,7 @@ func testRoutingState(t *testing.T, s leadflow.Store) {
 		return nil
 	})
 	read(t, s, func(tx leadflow.ReadTx) error {
-		if st, _ := tx.Rotation(ctx, "rule:a"); string(st) != `{"assigned":2}` {
+		if st, _ := tx.Rotation(ctx, "rule:a"); string(st) != "\x01\x00binary\xff" {
 			t.Fatalf("rotation: %q", st)
 		}
 		as, _ := tx.Assignments(ctx, l1.ID)

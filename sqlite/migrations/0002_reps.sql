@@ -28,7 +28,7 @@ CREATE TABLE territories (
 -- assignment with its explanation. Erasure clears lead_id, keeping anonymous counts for fairness.
 CREATE TABLE rotations (
     key   TEXT PRIMARY KEY,
-    state TEXT NOT NULL
+    state BLOB NOT NULL
 );
 
 CREATE TABLE assignments (

@@ -120,6 +120,8 @@ type Tx interface {
 	UpdateTeam(ctx context.Context, t *Team) error
 	InsertTerritory(ctx context.Context, t *Territory) error
 	UpdateTerritory(ctx context.Context, t *Territory) error
+	// SetLeadOwner changes only a lead's owner (0 = none) and its update time.
+	SetLeadOwner(ctx context.Context, leadID, ownerID int64, at time.Time) error
 	PutRotation(ctx context.Context, key string, state []byte) error
 	InsertAssignment(ctx context.Context, a *Assignment) error
 	// PutSLATimer starts (or replaces) a lead's response timer; DeleteSLATimer stops it.

@@ -574,10 +574,11 @@ func (s *Service) assign(ctx context.Context, tx leadflow.Tx, fx *effects, l *le
 		return err
 	}
 	old := l.OwnerID
-	l.OwnerID, l.UpdatedAt = repID, now
-	if err := tx.UpdateLead(ctx, l); err != nil {
+	if err := tx.SetLeadOwner(ctx, l.ID, repID, now); err != nil {
 		return err
 	}
+	l.OwnerID, l.UpdatedAt = repID, now
+	l.Rev++
 	as := &leadflow.Assignment{LeadID: l.ID, RepID: repID, RuleID: r.ID, Method: r.Method, At: now, Actor: a.Name, Reason: reason, Explanation: body}
 	if err := tx.InsertAssignment(ctx, as); err != nil {
 		return err

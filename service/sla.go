@@ -105,10 +105,10 @@ func (s *Service) SLASweep(ctx context.Context) (int, error) {
 			if err := s.publish(ctx, tx, fx, s.subscriptions(), "lead.sla_missed", map[string]any{"lead_id": l.ID, "rep_id": t.RepID, "due_at": t.DueAt, "rule_id": rule.ID}); err != nil {
 				return err
 			}
-			l.OwnerID, l.UpdatedAt = 0, now
-			if err := tx.UpdateLead(ctx, l); err != nil {
+			if err := tx.SetLeadOwner(ctx, l.ID, 0, now); err != nil {
 				return err
 			}
+			l.OwnerID, l.UpdatedAt = 0, now
 			if rule.OnSLAMiss == "unassign" {
 				fx.history = append(fx.history, leadflow.HistoryEntry{LeadID: l.ID, At: now, Actor: System.Name, Kind: leadflow.HistoryOwner, Field: "owner",
 					Old: fmt.Sprint(t.RepID), Reason: "unassigned after a missed SLA"})

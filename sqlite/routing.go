@@ -125,3 +125,11 @@ func (x *queries) SLATimer(ctx context.Context, leadID int64) (*leadflow.SLATime
 func (x *queries) DueSLATimers(ctx context.Context, t time.Time, limit int) ([]leadflow.SLATimer, error) {
 	return x.slaTimers(ctx, `SELECT lead_id, rep_id, assignment_id, assigned_at, due_at FROM sla_timers WHERE due_at <= ? ORDER BY due_at LIMIT ?`, ms(t), limit)
 }
+
+func (x *queries) SetLeadOwner(ctx context.Context, leadID, ownerID int64, at time.Time) error {
+	res, err := x.q.ExecContext(ctx, `UPDATE leads SET owner_id = ?, updated_at = ?, rev = rev + 1 WHERE id = ?`, nullInt(ownerID), ms(at), leadID)
+	if err != nil {
+		return mapErr(err, "lead")
+	}
+	return expectOne(res, "lead")
+}

@@ -712,6 +712,17 @@ func testRoutingState(t *testing.T, s leadflow.Store) {
 		}
 		return nil
 	})
+	write(t, s, func(tx leadflow.Tx) error { return tx.SetLeadOwner(ctx, l2.ID, 9, t0.Add(time.Hour)) })
+	read(t, s, func(tx leadflow.ReadTx) error {
+		got, _ := tx.LeadByID(ctx, l2.ID)
+		if got.OwnerID != 9 || !got.UpdatedAt.Equal(t0.Add(time.Hour)) || got.Rev != l2.Rev+1 || got.Company != l2.Company {
+			t.Fatalf("SetLeadOwner: %+v", got)
+		}
+		return nil
+	})
+	if err := s.Write(ctx, func(tx leadflow.Tx) error { return tx.SetLeadOwner(ctx, 424242, 1, t0) }); code(err) != leadflow.ENOTFOUND {
+		t.Fatalf("SetLeadOwner on a missing lead: %v", err)
+	}
 	write(t, s, func(tx leadflow.Tx) error { return tx.EraseLead(ctx, l1.ID) })
 	read(t, s, func(tx leadflow.ReadTx) error {
 		if as, _ := tx.Assignments(ctx, l1.ID); len(as) != 0 {

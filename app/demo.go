@@ -10,6 +10,7 @@ import (
 	"github.com/leadflow/leadflow"
 	"github.com/leadflow/leadflow/demo"
 	"github.com/leadflow/leadflow/lifecycle"
+	"github.com/leadflow/leadflow/score"
 	"github.com/leadflow/leadflow/service"
 )
 
@@ -24,6 +25,9 @@ type DemoStats struct {
 func LoadDemo(ctx context.Context, svc *service.Service, clock *SettableClock, opts demo.Options) (DemoStats, error) {
 	ds := demo.Generate(opts)
 	actor := service.Actor{Name: "demo", Role: leadflow.RoleAdmin}
+	if err := seedDemoRouting(ctx, svc, opts.Now); err != nil {
+		return DemoStats{}, fmt.Errorf("demo routing: %w", err)
+	}
 	type item struct {
 		at   time.Time
 		kind int // 0 lead, 1 event, 2 outcome — the order within one day
@@ -184,4 +188,49 @@ func contains(list []leadflow.Stage, s leadflow.Stage) bool {
 		}
 	}
 	return false
+}
+
+// seedDemoRouting creates the demo's sales floor: teams East and West (000's team competition),
+// eight reps across the career ladder — one on vacation now — a DACH territory, and routing rules:
+// DACH leads to the reps who cover it, hot leads weighted by level, everything else round-robin.
+func seedDemoRouting(ctx context.Context, svc *service.Service, now time.Time) error {
+	east, err := service.TeamKind.Create(ctx, svc, leadflow.Team{Name: "East"})
+	if err != nil {
+		return err
+	}
+	west, err := service.TeamKind.Create(ctx, svc, leadflow.Team{Name: "West"})
+	if err != nil {
+		return err
+	}
+	dach, err := service.TerritoryKind.Create(ctx, svc, leadflow.Territory{Name: "DACH", Countries: []string{"DE", "AT", "CH"}})
+	if err != nil {
+		return err
+	}
+	hired := func(months int) *time.Time { t := now.AddDate(0, -months, 0); return &t }
+	reps := []leadflow.Rep{
+		{Name: "Alice Novak", Email: "alice@demo.example", TeamID: east.ID, Level: leadflow.LevelSenior, HireDate: hired(40), Timezone: "America/New_York", CapacityThreshold: 60},
+		{Name: "Ben Okafor", Email: "ben@demo.example", TeamID: east.ID, Level: leadflow.LevelStandard, HireDate: hired(26), Timezone: "America/New_York", CapacityThreshold: 50},
+		{Name: "Chen Wei", Email: "chen@demo.example", TeamID: east.ID, Level: leadflow.LevelMid, HireDate: hired(14), Timezone: "America/Chicago", CapacityThreshold: 40},
+		{Name: "Dewi Lestari", Email: "dewi@demo.example", TeamID: east.ID, Level: leadflow.LevelJunior, HireDate: hired(7), Timezone: "Asia/Jakarta", CapacityThreshold: 30,
+			Absences: []leadflow.Absence{{From: now.AddDate(0, 0, -3), To: now.AddDate(0, 0, 11), Reason: "vacation", Source: "manual"}}},
+		{Name: "Erik Schulz", Email: "erik@demo.example", TeamID: west.ID, Level: leadflow.LevelSenior, HireDate: hired(52), Timezone: "Europe/Berlin", CapacityThreshold: 60, TerritoryIDs: []int64{dach.ID}},
+		{Name: "Fatima Haddad", Email: "fatima@demo.example", TeamID: west.ID, Level: leadflow.LevelStandard, HireDate: hired(20), Timezone: "Europe/Vienna", CapacityThreshold: 50, TerritoryIDs: []int64{dach.ID}},
+		{Name: "Gabe Moreno", Email: "gabe@demo.example", TeamID: west.ID, Level: leadflow.LevelMid, HireDate: hired(11), Timezone: "America/Los_Angeles", CapacityThreshold: 40},
+		{Name: "Hana Sato", Email: "hana@demo.example", TeamID: west.ID, Level: leadflow.LevelNewHire, HireDate: hired(1), Timezone: "Asia/Tokyo", CapacityThreshold: 20, DailyCap: 3},
+	}
+	var all []int64
+	for _, r := range reps {
+		r.Active, r.WeeklyHours = true, 40
+		created, err := service.RepKind.Create(ctx, svc, r)
+		if err != nil {
+			return err
+		}
+		all = append(all, created.ID)
+	}
+	_, err = svc.PutRoutingRules(ctx, []service.RoutingRule{
+		{ID: "dach", Name: "DACH territory", When: []score.Condition{{Field: "country", Op: score.OpIn, Value: []any{"DE", "AT", "CH"}}}, Territory: true, TeamID: west.ID, Method: service.MethodRoundRobin},
+		{ID: "hot", Name: "Hot leads by seniority", When: []score.Condition{{Field: "band", Op: score.OpEquals, Value: "hot"}}, RepIDs: all, Method: service.MethodWeighted, Weights: service.WeightsLevel},
+		{ID: "everyone", Name: "Everyone else", TeamID: east.ID, Method: service.MethodRoundRobin},
+	})
+	return err
 }

@@ -267,6 +267,15 @@ func TestDemoLoads(t *testing.T) {
 		if len(custs) == 0 || len(mqls) == 0 || len(costs) == 0 {
 			t.Fatalf("demo funnel: %d customers, %d mqls, %d costs", len(custs), len(mqls), len(costs))
 		}
+		reps, _ := tx.Reps(ctx)
+		routed, _ := tx.AssignmentCounts(ctx, time.Time{})
+		total := int64(0)
+		for _, n := range routed {
+			total += n
+		}
+		if len(reps) != 8 || total < int64(len(mqls))/2 {
+			t.Fatalf("demo routing: %d reps, %d assignments for %d MQLs", len(reps), total, len(mqls))
+		}
 		return nil
 	})
 }

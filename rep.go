@@ -133,3 +133,16 @@ func (t *Territory) Matches(l *Lead) bool {
 	}
 	return true
 }
+
+// WeightChange records one change of a rep's weight inputs — static weight, tier or level — with
+// who made it and why (S-DIST-4).
+type WeightChange struct {
+	ID     int64     `json:"id"`
+	RepID  int64     `json:"rep_id"`
+	At     time.Time `json:"at"`
+	Actor  string    `json:"actor"`
+	Field  string    `json:"field"`
+	Old    string    `json:"old"`
+	New    string    `json:"new"`
+	Reason string    `json:"reason,omitempty"`
+}

@@ -72,6 +72,8 @@ type ReadTx interface {
 	AssignmentCounts(ctx context.Context, since time.Time) (map[int64]int64, error)
 	// OpenOpportunities returns each owner's number of leads in the opportunity stage.
 	OpenOpportunities(ctx context.Context) (map[int64]int64, error)
+	// WeightChanges returns the weight change log, newest first (all reps when repID is 0).
+	WeightChanges(ctx context.Context, repID int64, limit int) ([]WeightChange, error)
 	// SLATimer returns a lead's running response timer, or nil.
 	SLATimer(ctx context.Context, leadID int64) (*SLATimer, error)
 	// DueSLATimers returns up to limit timers due at or before t, earliest first.
@@ -120,6 +122,7 @@ type Tx interface {
 	UpdateTeam(ctx context.Context, t *Team) error
 	InsertTerritory(ctx context.Context, t *Territory) error
 	UpdateTerritory(ctx context.Context, t *Territory) error
+	InsertWeightChanges(ctx context.Context, changes ...WeightChange) error
 	// SetLeadOwner changes only a lead's owner (0 = none) and its update time.
 	SetLeadOwner(ctx context.Context, leadID, ownerID int64, at time.Time) error
 	PutRotation(ctx context.Context, key string, state []byte) error

@@ -42,7 +42,7 @@ func entityRoutes[T service.Entity](s *Server, path string, k service.EntityKind
 			}
 			return writeJSON(w, http.StatusOK, v)
 		}},
-		{"PATCH", path + "/{id}", admins, func(w http.ResponseWriter, r *http.Request, _ service.Actor) error {
+		{"PATCH", path + "/{id}", admins, func(w http.ResponseWriter, r *http.Request, a service.Actor) error {
 			id, err := pathID(r)
 			if err != nil {
 				return err
@@ -51,7 +51,7 @@ func entityRoutes[T service.Entity](s *Server, path string, k service.EntityKind
 			if err != nil {
 				return err
 			}
-			v, err := k.Patch(r.Context(), s.svc, id, func(v *T) error { return decodeJSON(bytes.NewReader(body), v) })
+			v, err := k.Patch(r.Context(), s.svc, a, id, func(v *T) error { return decodeJSON(bytes.NewReader(body), v) })
 			if err != nil {
 				return err
 			}

@@ -132,6 +132,9 @@ func (s *Server) routeTable() []Route {
 		{"PUT", "/api/v1/routing/rules", admins, s.putRoutingRules},
 		{"POST", "/api/v1/simulate", managers, s.simulate},
 		{"PUT", "/api/v1/reps/{id}/calendar", admins, s.importCalendar},
+		{"GET", "/api/v1/reps/weights", managers, s.getWeights},
+		{"PUT", "/api/v1/reps/weights", admins, s.putWeights},
+		{"GET", "/api/v1/reps/weights/changes", managers, s.weightChanges},
 
 		{"GET", "/api/v1/settings", managers, s.getSettings},
 		{"PUT", "/api/v1/settings", admins, s.putSettings},

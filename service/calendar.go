@@ -40,7 +40,7 @@ func (s *Service) ImportCalendar(ctx context.Context, repID int64, r io.Reader) 
 	}
 	now := s.clock.Now()
 	busy := cal.Busy(now.Add(-24*time.Hour), now.Add(calendarHorizon))
-	rep, err := RepKind.Patch(ctx, s, repID, func(rep *leadflow.Rep) error {
+	rep, err := RepKind.Patch(ctx, s, System, repID, func(rep *leadflow.Rep) error {
 		kept := rep.Absences[:0]
 		for _, a := range rep.Absences {
 			if a.Source != "calendar" {

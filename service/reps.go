@@ -29,6 +29,8 @@ type EntityKind[T Entity] struct {
 	validate func(ctx context.Context, tx leadflow.ReadTx, v *T) []leadflow.FieldError
 	stamp    func(v *T, id int64, created, now time.Time) // sets id and times, which clients cannot change
 	created  func(v *T) time.Time
+	// audit, when set, records what a change did (a rep's weight changes, S-DIST-4).
+	audit func(ctx context.Context, tx leadflow.Tx, a Actor, before, after *T, now time.Time) error
 }
 
 // RepKind, TeamKind and TerritoryKind are the managed entity kinds.
@@ -42,7 +44,10 @@ var (
 		stamp: func(v *leadflow.Rep, id int64, created, now time.Time) {
 			v.ID, v.CreatedAt, v.UpdatedAt = id, created, now
 		},
-		created: func(v *leadflow.Rep) time.Time { return v.CreatedAt }}
+		created: func(v *leadflow.Rep) time.Time { return v.CreatedAt },
+		audit: func(ctx context.Context, tx leadflow.Tx, a Actor, before, after *leadflow.Rep, now time.Time) error {
+			return tx.InsertWeightChanges(ctx, weightChanges(before, after, a, "changed on the rep", now)...)
+		}}
 	TeamKind = EntityKind[leadflow.Team]{what: "team",
 		get: func(ctx context.Context, tx leadflow.ReadTx, id int64) (*leadflow.Team, error) {
 			return tx.Team(ctx, id)
@@ -117,13 +122,14 @@ func (k EntityKind[T]) Create(ctx context.Context, s *Service, v T) (*T, error) 
 // Patch changes an entity in one transaction: apply merges the client's changes onto the stored
 // entity (a JSON merge in the API), then the result is validated and stored. id and creation
 // time cannot be changed.
-func (k EntityKind[T]) Patch(ctx context.Context, s *Service, id int64, apply func(*T) error) (*T, error) {
+func (k EntityKind[T]) Patch(ctx context.Context, s *Service, a Actor, id int64, apply func(*T) error) (*T, error) {
 	var out *T
 	err := s.store.Write(ctx, func(tx leadflow.Tx) error {
 		v, err := k.get(ctx, tx, id)
 		if err != nil {
 			return err
 		}
+		before := *v
 		created := k.created(v)
 		if err := apply(v); err != nil {
 			return err
@@ -133,7 +139,13 @@ func (k EntityKind[T]) Patch(ctx context.Context, s *Service, id int64, apply fu
 			return &leadflow.Error{Code: leadflow.EINVALID, Message: "invalid " + k.what, Fields: fe}
 		}
 		out = v
-		return k.update(ctx, tx, v)
+		if err := k.update(ctx, tx, v); err != nil {
+			return err
+		}
+		if k.audit != nil {
+			return k.audit(ctx, tx, a, &before, v, s.clock.Now())
+		}
+		return nil
 	})
 	s.invalidateConfig()
 	return out, err

@@ -147,3 +147,35 @@ func (x *queries) InsertTerritory(ctx context.Context, t *leadflow.Territory) er
 func (x *queries) UpdateTerritory(ctx context.Context, t *leadflow.Territory) error {
 	return territoryTable.update(ctx, x.q, t)
 }
+
+func (x *queries) InsertWeightChanges(ctx context.Context, changes ...leadflow.WeightChange) error {
+	for _, c := range changes {
+		if _, err := x.q.ExecContext(ctx, `INSERT INTO weight_changes (rep_id, at, actor, field, old, new, reason) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			c.RepID, ms(c.At), c.Actor, c.Field, c.Old, c.New, c.Reason); err != nil {
+			return fmt.Errorf("weight change: %w", err)
+		}
+	}
+	return nil
+}
+
+func (x *queries) WeightChanges(ctx context.Context, repID int64, limit int) ([]leadflow.WeightChange, error) {
+	if limit <= 0 {
+		limit = 200
+	}
+	rows, err := x.q.QueryContext(ctx, `SELECT id, rep_id, at, actor, field, old, new, reason FROM weight_changes WHERE ? = 0 OR rep_id = ? ORDER BY id DESC LIMIT ?`, repID, repID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("weight changes: %w", err)
+	}
+	defer rows.Close()
+	var out []leadflow.WeightChange
+	for rows.Next() {
+		var c leadflow.WeightChange
+		var at int64
+		if err := rows.Scan(&c.ID, &c.RepID, &at, &c.Actor, &c.Field, &c.Old, &c.New, &c.Reason); err != nil {
+			return nil, err
+		}
+		c.At = fromMS(at)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

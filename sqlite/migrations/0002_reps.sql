@@ -54,3 +54,16 @@ CREATE TABLE sla_timers (
     due_at        INTEGER NOT NULL
 );
 CREATE INDEX sla_timers_due ON sla_timers (due_at);
+
+-- Every change of a rep's weight inputs, with who, when and why (S-DIST-4).
+CREATE TABLE weight_changes (
+    id     INTEGER PRIMARY KEY AUTOINCREMENT,
+    rep_id INTEGER NOT NULL,
+    at     INTEGER NOT NULL,
+    actor  TEXT    NOT NULL,
+    field  TEXT    NOT NULL,
+    old    TEXT    NOT NULL DEFAULT '',
+    new    TEXT    NOT NULL DEFAULT '',
+    reason TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX weight_changes_rep ON weight_changes (rep_id, id);

@@ -68,6 +68,9 @@ type ReadTx interface {
 	Rotation(ctx context.Context, key string) ([]byte, error)
 	// Assignments returns a lead's assignments, oldest first.
 	Assignments(ctx context.Context, leadID int64) ([]Assignment, error)
+	// AssignmentsBetween returns the assignments made in [from, until), oldest first, without
+	// their explanations (for distribution KPIs).
+	AssignmentsBetween(ctx context.Context, from, until time.Time) ([]Assignment, error)
 	// AssignmentCounts returns how many leads each rep was assigned at or after since.
 	AssignmentCounts(ctx context.Context, since time.Time) (map[int64]int64, error)
 	// OpenOpportunities returns each owner's number of leads in the opportunity stage.

@@ -3,7 +3,9 @@ package httpapi
 import (
 	"errors"
 	"net/http"
+	"time"
 
+	"github.com/leadflow/leadflow"
 	"github.com/leadflow/leadflow/service"
 )
 
@@ -107,4 +109,34 @@ func (s *Server) routeLead(w http.ResponseWriter, r *http.Request, a service.Act
 		return err
 	}
 	return writeJSON(w, http.StatusOK, l)
+}
+
+// distribution reports a routing rule's distribution KPIs over a period (S-DIST-12).
+func (s *Server) distribution(w http.ResponseWriter, r *http.Request, _ service.Actor) error {
+	from, to, err := s.period(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	var bf, bt *time.Time
+	if q.Get("baseline_from") != "" || q.Get("baseline_to") != "" {
+		f, err1 := parseDay(q.Get("baseline_from"))
+		t, err2 := parseDay(q.Get("baseline_to"))
+		if err1 != nil || err2 != nil || !t.After(f) {
+			return leadflow.Invalid("baseline_to", "baseline_from and baseline_to must both be dates (RFC 3339 or YYYY-MM-DD), to after from")
+		}
+		bf, bt = &f, &t
+	}
+	rep, err := s.svc.Distribution(r.Context(), q.Get("rule_id"), from, to, bf, bt)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, rep)
+}
+
+func parseDay(v string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t.UTC(), nil
+	}
+	return time.Parse("2006-01-02", v)
 }

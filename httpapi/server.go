@@ -143,6 +143,7 @@ func (s *Server) routeTable() []Route {
 		{"POST", "/api/v1/costs", managers, s.addCost},
 		{"GET", "/api/v1/analytics/cpsql", managers, s.cpsql},
 		{"GET", "/api/v1/analytics/funnel", managers, s.funnel},
+		{"GET", "/api/v1/analytics/distribution", managers, s.distribution},
 
 		{"GET", "/api/v1/tokens", admins, s.listTokens},
 		{"POST", "/api/v1/tokens", admins, s.createToken},

@@ -133,3 +133,23 @@ func (x *queries) SetLeadOwner(ctx context.Context, leadID, ownerID int64, at ti
 	}
 	return expectOne(res, "lead")
 }
+
+func (x *queries) AssignmentsBetween(ctx context.Context, from, until time.Time) ([]leadflow.Assignment, error) {
+	rows, err := x.q.QueryContext(ctx, `SELECT id, lead_id, rep_id, rule_id, method, at, actor, reason FROM assignments WHERE at >= ? AND at < ? ORDER BY at, id`, ms(from), ms(until))
+	if err != nil {
+		return nil, fmt.Errorf("assignments: %w", err)
+	}
+	defer rows.Close()
+	var out []leadflow.Assignment
+	for rows.Next() {
+		var a leadflow.Assignment
+		var lead sql.NullInt64
+		var at int64
+		if err := rows.Scan(&a.ID, &lead, &a.RepID, &a.RuleID, &a.Method, &at, &a.Actor, &a.Reason); err != nil {
+			return nil, err
+		}
+		a.LeadID, a.At = lead.Int64, fromMS(at)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}

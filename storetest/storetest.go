@@ -702,6 +702,10 @@ func testRoutingState(t *testing.T, s leadflow.Store) {
 		if len(as) != 3 || as[0].RepID != 5 || string(as[0].Explanation) != `{"why":"test"}` || !as[2].At.Equal(t0.Add(48*time.Hour)) {
 			t.Fatalf("assignments: %+v", as)
 		}
+		between, _ := tx.AssignmentsBetween(ctx, t0, t0.Add(24*time.Hour))
+		if len(between) != 2 || between[1].RepID != 6 || between[0].LeadID != l1.ID {
+			t.Fatalf("assignments between: %+v", between)
+		}
 		counts, _ := tx.AssignmentCounts(ctx, t0.Add(30*time.Minute))
 		if counts[5] != 1 || counts[6] != 1 {
 			t.Fatalf("counts since: %v", counts)

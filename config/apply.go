@@ -119,7 +119,11 @@ func Apply(ctx context.Context, svc *service.Service, f *File, actor service.Act
 		}
 		ch.ModelChanged, ch.ModelVersion, ch.Rescore = true, m.Version, job
 	}
-	ch.Sections = changed
+	routing, err := applyRouting(ctx, svc, f, actor)
+	if err != nil {
+		return ch, err
+	}
+	ch.Sections = append(changed, routing...)
 	return ch, nil
 }
 
@@ -131,7 +135,11 @@ func Export(svc *service.Service) *File {
 	m := effectiveModel(svc.Model())
 	st := normalizeSettings(svc.Settings())
 	life, webhooks, ingest := st.Lifecycle, st.Webhooks, st.Ingest
-	return &File{Scoring: &m, Lifecycle: &life, Webhooks: &webhooks, Ingest: &ingest}
+	f := &File{Scoring: &m, Lifecycle: &life, Webhooks: &webhooks, Ingest: &ingest}
+	if err := exportRouting(context.Background(), svc, f); err != nil {
+		f.Routing = nil // the store failed; the scoring and settings sections are still right
+	}
+	return f
 }
 
 // effectiveModel returns m with its grades and bands filled in with the defaults Compile uses

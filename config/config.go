@@ -46,6 +46,13 @@ type File struct {
 	Webhooks *[]service.Subscription `yaml:"webhooks,omitempty"`
 	// Ingest holds the intake settings; keys left out take their defaults.
 	Ingest *service.IngestSettings `yaml:"ingest,omitempty"`
+	// Teams, Territories and Reps are upserted by name (reps by email); entities absent from the
+	// file are left alone — deactivate a rep with active: false.
+	Teams       []TeamConfig      `yaml:"teams,omitempty"`
+	Territories []TerritoryConfig `yaml:"territories,omitempty"`
+	Reps        []RepConfig       `yaml:"reps,omitempty"`
+	// Routing replaces the routing rules when present (S-DIST); teams by name, reps by email.
+	Routing *[]RuleConfig `yaml:"routing,omitempty"`
 }
 
 // Section names, as the top-level keys of the file.

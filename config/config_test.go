@@ -163,14 +163,14 @@ func TestUnknownKey(t *testing.T) {
 
 	// Deep in the model, and at the top level.
 	path := filepath.Join(t.TempDir(), "leadflow.yaml")
-	bad := strings.Replace(validFile, "      max_count: 1\n", "      max_count: 1\n      maxcount: 2\n", 1) + "reps: []\n"
+	bad := strings.Replace(validFile, "      max_count: 1\n", "      max_count: 1\n      maxcount: 2\n", 1) + "repz: []\n"
 	if err := os.WriteFile(path, []byte(bad), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	_, err = config.Load(path)
 	fe = fieldsOf(t, err)
 	if len(fe) != 2 || fe[0].Field != "scoring.rules[2].maxcount" || !strings.Contains(fe[0].Reason, "line 25") ||
-		fe[1].Field != "reps" || !strings.Contains(fe[1].Reason, "line 31") {
+		fe[1].Field != "repz" || !strings.Contains(fe[1].Reason, "line 31") {
 		t.Errorf("fields = %+v", fe)
 	}
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/leadflow/leadflow"
+	"github.com/leadflow/leadflow/route"
 	"github.com/leadflow/leadflow/score"
 	"github.com/leadflow/leadflow/service"
 )
@@ -72,6 +73,7 @@ type RuleConfig struct {
 	Reps         []string          `yaml:"reps,omitempty"`
 	Method       string            `yaml:"method"`
 	Weights      string            `yaml:"weights,omitempty"`
+	Source       *route.Source     `yaml:"source,omitempty"`
 	WorkingHours bool              `yaml:"working_hours,omitempty"`
 	SLAMinutes   int               `yaml:"sla_minutes,omitempty"`
 	OnSLAMiss    string            `yaml:"on_sla_miss,omitempty"`
@@ -260,7 +262,7 @@ func (n *names) rep(rc RepConfig, at string) (leadflow.Rep, error) {
 }
 
 func (n *names) rule(rc RuleConfig, at string) (service.RoutingRule, error) {
-	r := service.RoutingRule{ID: rc.ID, Name: rc.Name, When: rc.When, Territory: rc.Territory, Method: rc.Method, Weights: rc.Weights,
+	r := service.RoutingRule{ID: rc.ID, Name: rc.Name, When: rc.When, Territory: rc.Territory, Method: rc.Method, Weights: rc.Weights, Source: rc.Source,
 		WorkingHours: rc.WorkingHours, SLAMinutes: rc.SLAMinutes, OnSLAMiss: rc.OnSLAMiss}
 	if rc.Team != "" {
 		id, ok := n.teams[strings.ToLower(rc.Team)]
@@ -317,7 +319,7 @@ func exportRouting(ctx context.Context, svc *service.Service, f *File) error {
 	}
 	rules := []RuleConfig{}
 	for _, r := range svc.RoutingRules() {
-		rc := RuleConfig{ID: r.ID, Name: r.Name, When: r.When, Territory: r.Territory, Team: n.teamName[r.TeamID], Method: r.Method, Weights: r.Weights,
+		rc := RuleConfig{ID: r.ID, Name: r.Name, When: r.When, Territory: r.Territory, Team: n.teamName[r.TeamID], Method: r.Method, Weights: r.Weights, Source: r.Source,
 			WorkingHours: r.WorkingHours, SLAMinutes: r.SLAMinutes, OnSLAMiss: r.OnSLAMiss}
 		for _, id := range r.RepIDs {
 			rc.Reps = append(rc.Reps, n.repEmail[id])

@@ -135,6 +135,7 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/api/v1/reps/weights", managers, s.getWeights},
 		{"PUT", "/api/v1/reps/weights", admins, s.putWeights},
 		{"GET", "/api/v1/reps/weights/changes", managers, s.weightChanges},
+		{"GET", "/api/v1/reps/performance", managers, s.performance},
 
 		{"GET", "/api/v1/settings", managers, s.getSettings},
 		{"PUT", "/api/v1/settings", admins, s.putSettings},

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/leadflow/leadflow"
 	"github.com/leadflow/leadflow/service"
@@ -79,4 +80,21 @@ func (s *Server) weightChanges(w http.ResponseWriter, r *http.Request, _ service
 		return err
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"items": items})
+}
+
+// performance returns every rep's derived figures over a rolling window (S-REP-3).
+func (s *Server) performance(w http.ResponseWriter, r *http.Request, _ service.Actor) error {
+	days := 90
+	if v := r.URL.Query().Get("window_days"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 730 {
+			return leadflow.Invalid("window_days", "must be 1 to 730")
+		}
+		days = n
+	}
+	items, err := s.svc.Performance(r.Context(), time.Duration(days)*24*time.Hour)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"window_days": days, "items": items})
 }

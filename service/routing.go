@@ -45,6 +45,10 @@ type RoutingRule struct {
 	RepIDs    []int64 `json:"rep_ids,omitempty" yaml:"rep_ids,omitempty"`
 	Method    string  `json:"method" yaml:"method"`
 	Weights   string  `json:"weights,omitempty" yaml:"weights,omitempty"`
+	// Source computes weighted shares from performance, capacity, hours and experience instead of
+	// a static weight (S-DIST-3), over the reps' figures of the last 90 days (S-REP-3); new hires
+	// in probation get the team average (S-DIST-5).
+	Source *route.Source `json:"source,omitempty" yaml:"source,omitempty"`
 	// WorkingHours skips reps outside their working hours (S-REP-2).
 	WorkingHours bool `json:"working_hours,omitempty" yaml:"working_hours,omitempty"`
 	// SLAMinutes starts a response timer on every assignment (0 = none); a lead not contacted in
@@ -79,6 +83,12 @@ func compileRouting(rules []RoutingRule) ([]compiledRule, error) {
 		}
 		if r.Weights != "" && (r.Method != MethodWeighted || !slices.Contains([]string{WeightsStatic, WeightsLevel, WeightsTier}, r.Weights)) {
 			bad(at+".weights", "applies to the weighted method and must be static, level or tier")
+		}
+		if r.Source != nil {
+			if r.Method != MethodWeighted || r.Weights != "" {
+				bad(at+".source", "applies to the weighted method, instead of weights")
+			}
+			fe = append(fe, r.Source.Check(at+".source")...)
 		}
 		if (r.TeamID == 0) == (len(r.RepIDs) == 0) {
 			bad(at+".team_id", "give exactly one destination: team_id or rep_ids")
@@ -211,6 +221,11 @@ func (s *Service) routeInTx(ctx context.Context, tx leadflow.Tx, fx *effects, l 
 		decisions, weights, err := env.candidates(r, l)
 		if err != nil {
 			return err
+		}
+		if r.Source != nil && len(weights) > 0 {
+			if err := s.sourceWeights(ctx, tx, r, decisions, weights, now); err != nil {
+				return err
+			}
 		}
 		if len(weights) == 0 {
 			tried = append(tried, RuleTry{RuleID: r.ID, Candidates: decisions})
@@ -641,4 +656,52 @@ func (s *Service) RouteLead(ctx context.Context, a Actor, leadID int64) (*leadfl
 type cachedRotation struct {
 	state []byte
 	rot   *route.Rotation
+}
+
+// sourceWeights replaces the eligible reps' weights with the rule's weight source (S-DIST-3),
+// computed from their performance figures relative to the eligible team.
+func (s *Service) sourceWeights(ctx context.Context, tx leadflow.ReadTx, r compiledRule, decisions []RepDecision, weights map[string]float64, now time.Time) error {
+	perf, err := s.performanceFor(ctx, tx, now)
+	if err != nil {
+		return err
+	}
+	cfg, err := s.routingConfigFor(ctx, tx)
+	if err != nil {
+		return err
+	}
+	reps := map[int64]*leadflow.Rep{}
+	for i := range cfg.reps {
+		reps[cfg.reps[i].ID] = &cfg.reps[i]
+	}
+	var stats []route.RepStats
+	for _, d := range decisions {
+		if !d.Eligible {
+			continue
+		}
+		rep, p := reps[d.RepID], perf[d.RepID]
+		st := route.RepStats{ID: strconv.FormatInt(d.RepID, 10), Rates: p.Rates, ActiveOpportunities: float64(p.ActiveOpportunities), Probation: p.Probation}
+		if rep != nil {
+			st.Static, st.Tier, st.Level = rep.StaticWeight, rep.Tier, route.Level(rep.Level)
+			st.CapacityThreshold, st.WeeklyHours = float64(rep.CapacityThreshold), rep.WeeklyHours
+			if rep.HireDate != nil {
+				st.TenureYears = now.Sub(*rep.HireDate).Hours() / 24 / 365.25
+			}
+		}
+		stats = append(stats, st)
+	}
+	route.FillTeam(stats)
+	for _, st := range stats {
+		w := r.Source.Compute(st)
+		if w > 0 {
+			weights[st.ID] = w
+		} else {
+			delete(weights, st.ID)
+		}
+		for i := range decisions {
+			if strconv.FormatInt(decisions[i].RepID, 10) == st.ID {
+				decisions[i].Weight = round6(w)
+			}
+		}
+	}
+	return nil
 }

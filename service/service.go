@@ -76,6 +76,7 @@ type Service struct {
 	// config caches reps and territories for routing decisions; see repsFor.
 	configMu sync.Mutex
 	config   *routingConfig
+	perf     *performanceSnapshot
 
 	rotMu     sync.Mutex
 	rotations map[string]*cachedRotation // by rotation key; see pick

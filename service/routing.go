@@ -20,6 +20,10 @@ const (
 	MethodRoundRobin = "round_robin" // equal shares in rotation
 	MethodWeighted   = "weighted"    // shares by weight, within one lead of exact at any time
 	MethodCapacity   = "capacity"    // the rep with the most spare capacity; ties rotate
+	// MethodQuota gives each rep a weekly allocation by quota attainment — won deals this month
+	// over the rep's quota (deals a month): 0–50% → 10 leads, 50–75% → 12, 75–100% → 15, ≥ 100%
+	// → 20 (S-DIST-8). A rep whose week's allocation is used is skipped; shares follow allocations.
+	MethodQuota = "quota_progressive"
 )
 
 // Weight sources of the weighted method (S-DIST-3, static part).
@@ -78,8 +82,8 @@ func compileRouting(rules []RoutingRule) ([]compiledRule, error) {
 			bad(at+".id", fmt.Sprintf("%q is used by an earlier rule", r.ID))
 		}
 		seen[r.ID] = true
-		if !slices.Contains([]string{MethodRoundRobin, MethodWeighted, MethodCapacity}, r.Method) {
-			bad(at+".method", "must be round_robin, weighted or capacity")
+		if !slices.Contains([]string{MethodRoundRobin, MethodWeighted, MethodCapacity, MethodQuota}, r.Method) {
+			bad(at+".method", "must be round_robin, weighted, capacity or quota_progressive")
 		}
 		if r.Weights != "" && (r.Method != MethodWeighted || !slices.Contains([]string{WeightsStatic, WeightsLevel, WeightsTier}, r.Weights)) {
 			bad(at+".weights", "applies to the weighted method and must be static, level or tier")
@@ -253,6 +257,7 @@ type routingEnv struct {
 	capSince  map[time.Time]map[int64]int64
 	territory map[int64]*leadflow.Territory
 	exclude   map[int64]string
+	won       map[int64]int // deals won this month by owner (quota-progressive)
 }
 
 func (e *routingEnv) assignedSince(since time.Time) (map[int64]int64, error) {
@@ -284,6 +289,18 @@ func (e *routingEnv) candidates(r compiledRule, l *leadflow.Lead) ([]RepDecision
 			continue
 		}
 		d.Eligible, d.Weight = true, repWeight(r, rep)
+		if r.Method == MethodQuota {
+			alloc, used, err := e.weeklyAllocation(rep)
+			if err != nil {
+				return nil, nil, err
+			}
+			if used >= int64(alloc) {
+				d.Eligible, d.Weight, d.Excluded, d.Detail = false, 0, "weekly allocation used", fmt.Sprintf("%d of %d leads this week", used, alloc)
+				out = append(out, d)
+				continue
+			}
+			d.Weight, d.Detail = float64(alloc), fmt.Sprintf("allocation %d leads a week, %d used", alloc, used)
+		}
 		if r.Method == MethodCapacity && rep.CapacityThreshold > 0 {
 			spare := rep.CapacityThreshold - int(e.opps[rep.ID])
 			d.Spare = &spare
@@ -308,6 +325,40 @@ func (e *routingEnv) candidates(r compiledRule, l *leadflow.Lead) ([]RepDecision
 		}
 	}
 	return out, weights, nil
+}
+
+// weeklyAllocation is a rep's quota-progressive allocation this week and how much of it is used
+// (S-DIST-8). Attainment is this month's won deals over the rep's quota.
+func (e *routingEnv) weeklyAllocation(rep *leadflow.Rep) (int, int64, error) {
+	if e.won == nil {
+		month := time.Date(e.now.Year(), e.now.Month(), 1, 0, 0, 0, 0, time.UTC)
+		wins, err := e.tx.StageChanges(e.ctx, leadflow.StageCustomer, month, e.now.Add(time.Second))
+		if err != nil {
+			return 0, 0, err
+		}
+		ids := make([]int64, 0, len(wins))
+		for _, w := range wins {
+			if w.LeadID != 0 {
+				ids = append(ids, w.LeadID)
+			}
+		}
+		leads, err := e.tx.LeadsByKeys(e.ctx, ids, nil, nil)
+		if err != nil {
+			return 0, 0, err
+		}
+		e.won = map[int64]int{}
+		for _, l := range leads {
+			e.won[l.OwnerID]++
+		}
+	}
+	attainment := 0.0
+	if rep.Quota > 0 {
+		attainment = float64(e.won[rep.ID]) / rep.Quota
+	}
+	day := time.Date(e.now.Year(), e.now.Month(), e.now.Day(), 0, 0, 0, 0, time.UTC)
+	week := day.AddDate(0, 0, -((int(day.Weekday()) + 6) % 7))
+	counts, err := e.assignedSince(week)
+	return route.DefaultQuotaLadder.Weekly(attainment), counts[rep.ID], err
 }
 
 // spareOf treats a rep without a capacity threshold as having plenty.
@@ -560,6 +611,8 @@ func summarize(ex *RoutingExplanation, winner int64) string {
 		if w.Spare != nil {
 			why = fmt.Sprintf("most spare capacity (%d) among %d eligible reps", *w.Spare, eligible)
 		}
+	case MethodQuota:
+		why = fmt.Sprintf("furthest behind its share of the weekly allocations (%s)", w.Detail)
 	case MethodWeighted:
 		why = fmt.Sprintf("furthest behind its share: weight %g, share %.1f%%, %d leads so far, %.2f leads behind", w.Weight, w.Share*100, w.Count, w.Deficit)
 	default:

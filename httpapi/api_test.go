@@ -25,6 +25,7 @@ var t0 = time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)
 // env is a running leadflow node on loopback with a real SQLite file and one token per role.
 type env struct {
 	t      *testing.T
+	db     string
 	m      *app.Main
 	clock  *app.SettableClock
 	url    string
@@ -34,23 +35,48 @@ type env struct {
 
 func setup(t *testing.T) *env {
 	t.Helper()
-	clock := &app.SettableClock{}
-	clock.Set(t0)
-	m := &app.Main{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "leadflow.db"), Clock: clock,
-		AdminToken: "lf_test_admin_secret_0123456789", SweepEvery: time.Hour, Logger: slog.New(slog.DiscardHandler)}
-	if err := m.Open(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
-	e := &env{t: t, m: m, clock: clock, url: m.URL(), tokens: map[string]string{leadflow.RoleAdmin: m.AdminToken}, client: &http.Client{Timeout: 30 * time.Second}}
+	e := restartable(t, filepath.Join(t.TempDir(), "leadflow.db"))
 	for _, req := range []service.TokenRequest{{Role: leadflow.RoleManager}, {Role: leadflow.RoleIntegration}, {Role: leadflow.RoleRep, RepID: 7}} {
-		tok, err := m.Service.CreateToken(context.Background(), req, "")
+		tok, err := e.m.Service.CreateToken(context.Background(), req, "")
 		if err != nil {
 			t.Fatal(err)
 		}
 		e.tokens[req.Role] = tok.Secret
 	}
 	return e
+}
+
+// restartable starts a node on db with the admin token standing in for every role; restart
+// closes it and starts a new node on the same file, as after a process restart.
+func restartable(t *testing.T, db string) *env {
+	t.Helper()
+	clock := &app.SettableClock{}
+	clock.Set(t0)
+	e := &env{t: t, db: db, clock: clock, client: &http.Client{Timeout: 30 * time.Second}}
+	e.start()
+	t.Cleanup(func() { e.m.Close() })
+	admin := e.m.AdminToken
+	e.tokens = map[string]string{leadflow.RoleAdmin: admin, leadflow.RoleIntegration: admin, leadflow.RoleManager: admin}
+	return e
+}
+
+func (e *env) start() {
+	e.t.Helper()
+	e.m = &app.Main{Addr: "127.0.0.1:0", DB: e.db, Clock: e.clock, AdminToken: "lf_test_admin_secret_0123456789",
+		SweepEvery: time.Hour, Logger: slog.New(slog.DiscardHandler)}
+	if err := e.m.Open(context.Background()); err != nil {
+		e.t.Fatal(err)
+	}
+	e.url = e.m.URL()
+}
+
+// restart stops the node and starts a new one on the same database.
+func (e *env) restart() {
+	e.t.Helper()
+	if err := e.m.Close(); err != nil {
+		e.t.Fatal(err)
+	}
+	e.start()
 }
 
 // resp is an HTTP answer with helpers.

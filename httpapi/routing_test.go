@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"math"
 	"net/http"
 	"path/filepath"
@@ -14,7 +13,6 @@ import (
 	"time"
 
 	"github.com/leadflow/leadflow"
-	"github.com/leadflow/leadflow/app"
 	"github.com/leadflow/leadflow/service"
 )
 
@@ -214,18 +212,7 @@ func TestRoutingExclusions(t *testing.T) {
 // with every lead assigned exactly once; after a restart the rotation continues where it stopped.
 func TestWeightedRoutingConcurrentAndAcrossRestart(t *testing.T) {
 	t.Parallel()
-	db := filepath.Join(t.TempDir(), "weighted.db")
-	clock := &app.SettableClock{}
-	clock.Set(t0)
-	open := func() *app.Main {
-		m := &app.Main{Addr: "127.0.0.1:0", DB: db, Clock: clock, AdminToken: "lf_test_admin_secret_0123456789", Logger: slog.New(slog.DiscardHandler), SweepEvery: time.Hour}
-		if err := m.Open(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		return m
-	}
-	m := open()
-	e := &env{t: t, m: m, clock: clock, url: m.URL(), tokens: map[string]string{leadflow.RoleAdmin: m.AdminToken, leadflow.RoleIntegration: m.AdminToken, leadflow.RoleManager: m.AdminToken}, client: &http.Client{Timeout: 30 * time.Second}}
+	e := restartable(t, filepath.Join(t.TempDir(), "weighted.db"))
 	weights := []float64{3, 2, 2, 1}
 	var ids []int64
 	for i, w := range weights {
@@ -273,12 +260,7 @@ func TestWeightedRoutingConcurrentAndAcrossRestart(t *testing.T) {
 	}
 	send(0, 400)
 	check(400)
-	if err := m.Close(); err != nil {
-		t.Fatal(err)
-	}
-	m = open() // restart: the rotation state is in the database
-	defer m.Close()
-	e.m, e.url = m, m.URL()
+	e.restart() // the rotation state is in the database
 	send(400, 404)
 	check(804)
 }

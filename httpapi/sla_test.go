@@ -2,7 +2,6 @@ package httpapi_test
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -10,7 +9,6 @@ import (
 	"time"
 
 	"github.com/leadflow/leadflow"
-	"github.com/leadflow/leadflow/app"
 	"github.com/leadflow/leadflow/service"
 )
 
@@ -20,19 +18,7 @@ import (
 // the response time; "unassign" leaves the lead unowned instead.
 func TestSLABounce(t *testing.T) {
 	t.Parallel()
-	db := filepath.Join(t.TempDir(), "sla.db")
-	clock := &app.SettableClock{}
-	clock.Set(t0)
-	open := func() *app.Main {
-		m := &app.Main{Addr: "127.0.0.1:0", DB: db, Clock: clock, AdminToken: "lf_test_admin_secret_0123456789", Logger: slog.New(slog.DiscardHandler), SweepEvery: time.Hour}
-		if err := m.Open(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		return m
-	}
-	m := open()
-	e := &env{t: t, m: m, clock: clock, url: m.URL(), client: &http.Client{Timeout: 30 * time.Second},
-		tokens: map[string]string{leadflow.RoleAdmin: m.AdminToken, leadflow.RoleIntegration: m.AdminToken, leadflow.RoleManager: m.AdminToken}}
+	e := restartable(t, filepath.Join(t.TempDir(), "sla.db"))
 	ana := e.createRep(map[string]any{"name": "Ana", "email": "ana@s.example"})
 	ben := e.createRep(map[string]any{"name": "Ben", "email": "ben@s.example"})
 	e.tokens["ana"], e.tokens["ben"] = mustToken(t, e, ana.ID), mustToken(t, e, ben.ID)
@@ -56,14 +42,9 @@ func TestSLABounce(t *testing.T) {
 		t.Fatalf("contact: %+v", res)
 	}
 	// Restart: the first lead's timer is in the database.
-	if err := m.Close(); err != nil {
-		t.Fatal(err)
-	}
-	m = open()
-	defer m.Close()
-	e.m, e.url = m, m.URL()
+	e.restart()
 	e.clock.Advance(21 * time.Minute) // 31 minutes after assignment
-	n, err := m.Service.SLASweep(context.Background())
+	n, err := e.m.Service.SLASweep(context.Background())
 	if err != nil || n != 1 {
 		t.Fatalf("sweep handled %d misses (%v), want 1", n, err)
 	}
@@ -88,7 +69,7 @@ func TestSLABounce(t *testing.T) {
 	}
 	// The contacted lead is left alone, and the new owner's timer runs again.
 	e.clock.Advance(time.Hour)
-	if n, _ := m.Service.SLASweep(context.Background()); n != 1 {
+	if n, _ := e.m.Service.SLASweep(context.Background()); n != 1 {
 		t.Fatalf("second sweep: %d misses, want 1 (the reassigned lead's new timer only)", n)
 	}
 	e.must(http.StatusOK, e.do("GET", "/api/v1/leads/"+itoa(second.ID), leadflow.RoleManager, nil)).json(t, &got)
@@ -99,7 +80,7 @@ func TestSLABounce(t *testing.T) {
 	e.putRules(map[string]any{"id": "all", "rep_ids": []int64{ana.ID, ben.ID}, "method": "round_robin", "sla_minutes": 5, "on_sla_miss": "unassign"})
 	third := e.createLead(seedLead("sla3@x.example"))
 	e.clock.Advance(6 * time.Minute)
-	if n, _ := m.Service.SLASweep(context.Background()); n != 1 {
+	if n, _ := e.m.Service.SLASweep(context.Background()); n != 1 {
 		t.Fatal("unassign sweep")
 	}
 	e.must(http.StatusOK, e.do("GET", "/api/v1/leads/"+itoa(third.ID), leadflow.RoleManager, nil)).json(t, &got)

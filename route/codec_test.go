@@ -60,14 +60,7 @@ func normalize(r Rotation) Rotation {
 }
 
 func BenchmarkRotationCodec500(b *testing.B) {
-	weights := map[string]float64{}
-	for i := range 500 {
-		weights[fmt.Sprint(i)] = float64(1 + i%3)
-	}
-	var r Rotation
-	for range 2000 {
-		r.Next(weights, func(string) bool { return true })
-	}
+	r := busyRotation()
 	for b.Loop() {
 		enc, _ := r.MarshalBinary()
 		var d Rotation
@@ -78,20 +71,23 @@ func BenchmarkRotationCodec500(b *testing.B) {
 }
 
 func BenchmarkRotationEncode500(b *testing.B) {
-	weights := map[string]float64{}
-	for i := range 500 {
-		weights[fmt.Sprint(i)] = float64(1 + i%3)
-	}
-	var r Rotation
-	for range 2000 {
-		r.Next(weights, func(string) bool { return true })
-	}
+	r := busyRotation()
 	for b.Loop() {
 		r.MarshalBinary()
 	}
 }
 
 func BenchmarkRotationJSON500(b *testing.B) {
+	r := busyRotation()
+	for b.Loop() {
+		enc, _ := json.Marshal(r)
+		var d Rotation
+		json.Unmarshal(enc, &d)
+	}
+}
+
+// busyRotation is a 500-rep rotation after 2,000 decisions.
+func busyRotation() *Rotation {
 	weights := map[string]float64{}
 	for i := range 500 {
 		weights[fmt.Sprint(i)] = float64(1 + i%3)
@@ -100,9 +96,5 @@ func BenchmarkRotationJSON500(b *testing.B) {
 	for range 2000 {
 		r.Next(weights, func(string) bool { return true })
 	}
-	for b.Loop() {
-		enc, _ := json.Marshal(&r)
-		var d Rotation
-		json.Unmarshal(enc, &d)
-	}
+	return &r
 }

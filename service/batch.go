@@ -125,26 +125,13 @@ func ParseLeadsCSV(r io.Reader) (inputs []leadflow.LeadInput, rows []int, bad []
 	if !known {
 		return nil, nil, nil, leadflow.Invalid("file", "the header needs an email or external_id column")
 	}
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			return inputs, rows, bad, nil
-		}
-		line, _ := cr.FieldPos(0)
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			bad = append(bad, RowResult{Row: pe.Line, Errors: []leadflow.FieldError{{Field: "row", Reason: pe.Err.Error(), Row: pe.Line}}})
-			continue
-		}
-		if err != nil {
-			return nil, nil, nil, err
-		}
+	err = eachCSVRecord(cr, func(line int, rec []string) error {
 		if len(inputs)+len(bad) >= MaxCSVRows {
-			return nil, nil, nil, leadflow.Invalid("file", fmt.Sprintf("has more than %d rows; split it", MaxCSVRows))
+			return leadflow.Invalid("file", fmt.Sprintf("has more than %d rows; split it", MaxCSVRows))
 		}
 		if len(rec) != len(header) {
 			bad = append(bad, RowResult{Row: line, Errors: []leadflow.FieldError{{Field: "row", Reason: fmt.Sprintf("has %d fields, the header has %d", len(rec), len(header)), Row: line}}})
-			continue
+			return nil
 		}
 		in, fe := csvRecord(header, rec)
 		if len(fe) > 0 {
@@ -152,10 +139,38 @@ func ParseLeadsCSV(r io.Reader) (inputs []leadflow.LeadInput, rows []int, bad []
 				fe[k].Row = line
 			}
 			bad = append(bad, RowResult{Row: line, Errors: fe})
-			continue
+			return nil
 		}
 		inputs = append(inputs, in)
 		rows = append(rows, line)
+		return nil
+	}, func(r RowResult) { bad = append(bad, r) })
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return inputs, rows, bad, nil
+}
+
+// eachCSVRecord calls fn with every record and its line number. A record that cannot be parsed
+// (e.g. a stray quote) goes to bad as a row error and reading goes on; fn's error stops it.
+func eachCSVRecord(cr *csv.Reader, fn func(line int, rec []string) error, bad func(RowResult)) error {
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return nil
+		}
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			bad(RowResult{Row: pe.Line, Errors: []leadflow.FieldError{{Field: "row", Reason: pe.Err.Error(), Row: pe.Line}}})
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		line, _ := cr.FieldPos(0)
+		if err := fn(line, rec); err != nil {
+			return err
+		}
 	}
 }
 

@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -210,56 +209,55 @@ func ParseWeightsCSV(r io.Reader) ([]RepWeight, []int, []RowResult, error) {
 	var out []RepWeight
 	var rows []int
 	var bad []RowResult
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			return out, rows, bad, nil
-		}
-		line, _ := cr.FieldPos(0)
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			bad = append(bad, RowResult{Row: pe.Line, Errors: []leadflow.FieldError{{Field: "row", Reason: pe.Err.Error(), Row: pe.Line}}})
-			continue
-		}
-		if err != nil {
-			return nil, nil, nil, err
-		}
+	err = eachCSVRecord(cr, func(line int, rec []string) error {
 		cell := func(name string) string {
 			if i, ok := col[name]; ok && i < len(rec) {
 				return strings.TrimSpace(rec[i])
 			}
 			return ""
 		}
-		var w RepWeight
-		var fe *leadflow.FieldError
-		if v := cell("rep_id"); v != "" {
-			if w.RepID, err = strconv.ParseInt(v, 10, 64); err != nil {
-				fe = &leadflow.FieldError{Field: "rep_id", Reason: fmt.Sprintf("%q is not a number", v)}
-			}
-		}
-		w.Email, w.Reason = cell("email"), cell("reason")
-		if v := cell("static_weight"); v != "" && fe == nil {
-			f, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				fe = &leadflow.FieldError{Field: "static_weight", Reason: fmt.Sprintf("%q is not a number", v)}
-			}
-			w.StaticWeight = &f
-		}
-		if v := cell("tier"); v != "" && fe == nil {
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				fe = &leadflow.FieldError{Field: "tier", Reason: fmt.Sprintf("%q is not a whole number", v)}
-			}
-			w.Tier = &n
-		}
-		if v := cell("level"); v != "" {
-			w.Level = &v
-		}
+		w, fe := weightRow(cell)
 		if fe != nil {
 			fe.Row = line
 			bad = append(bad, RowResult{Row: line, Errors: []leadflow.FieldError{*fe}})
-			continue
+			return nil
 		}
 		out, rows = append(out, w), append(rows, line)
+		return nil
+	}, func(r RowResult) { bad = append(bad, r) })
+	if err != nil {
+		return nil, nil, nil, err
 	}
+	return out, rows, bad, nil
+}
+
+// weightRow parses one weights CSV row from its cells by column name.
+func weightRow(cell func(string) string) (RepWeight, *leadflow.FieldError) {
+	var w RepWeight
+	if v := cell("rep_id"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return w, &leadflow.FieldError{Field: "rep_id", Reason: fmt.Sprintf("%q is not a number", v)}
+		}
+		w.RepID = id
+	}
+	w.Email, w.Reason = cell("email"), cell("reason")
+	if v := cell("static_weight"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return w, &leadflow.FieldError{Field: "static_weight", Reason: fmt.Sprintf("%q is not a number", v)}
+		}
+		w.StaticWeight = &f
+	}
+	if v := cell("tier"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return w, &leadflow.FieldError{Field: "tier", Reason: fmt.Sprintf("%q is not a whole number", v)}
+		}
+		w.Tier = &n
+	}
+	if v := cell("level"); v != "" {
+		w.Level = &v
+	}
+	return w, nil
 }

@@ -234,19 +234,12 @@ func (n *names) rep(rc RepConfig, at string) (leadflow.Rep, error) {
 	r := leadflow.Rep{Name: rc.Name, Email: rc.Email, Role: rc.Role, Level: rc.Level, WeeklyHours: rc.WeeklyHours, CapacityThreshold: rc.CapacityThreshold,
 		Quota: rc.Quota, Skills: rc.Skills, Languages: rc.Languages, StaticWeight: rc.StaticWeight, Tier: rc.Tier, Active: rc.Active == nil || *rc.Active,
 		Timezone: rc.Timezone, WorkingHours: rc.WorkingHours, DailyCap: rc.DailyCap, WeeklyCap: rc.WeeklyCap, CalendarURL: rc.CalendarURL}
-	if rc.Team != "" {
-		id, ok := n.teams[strings.ToLower(rc.Team)]
-		if !ok {
-			return r, leadflow.Invalid(at+".team", fmt.Sprintf("no team %q (add it under teams)", rc.Team))
-		}
-		r.TeamID = id
+	var err error
+	if r.TeamID, err = idOf(n.teams, rc.Team, at+".team", "team"); err != nil {
+		return r, err
 	}
-	for k, name := range rc.Territories {
-		id, ok := n.territories[strings.ToLower(name)]
-		if !ok {
-			return r, leadflow.Invalid(fmt.Sprintf("%s.territories[%d]", at, k), fmt.Sprintf("no territory %q (add it under territories)", name))
-		}
-		r.TerritoryIDs = append(r.TerritoryIDs, id)
+	if r.TerritoryIDs, err = idsOf(n.territories, rc.Territories, at+".territories", "territory"); err != nil {
+		return r, err
 	}
 	if rc.HireDate != "" {
 		d, err := time.Parse("2006-01-02", rc.HireDate)
@@ -264,21 +257,37 @@ func (n *names) rep(rc RepConfig, at string) (leadflow.Rep, error) {
 func (n *names) rule(rc RuleConfig, at string) (service.RoutingRule, error) {
 	r := service.RoutingRule{ID: rc.ID, Name: rc.Name, When: rc.When, Territory: rc.Territory, Method: rc.Method, Weights: rc.Weights, Source: rc.Source,
 		WorkingHours: rc.WorkingHours, SLAMinutes: rc.SLAMinutes, OnSLAMiss: rc.OnSLAMiss}
-	if rc.Team != "" {
-		id, ok := n.teams[strings.ToLower(rc.Team)]
-		if !ok {
-			return r, leadflow.Invalid(at+".team", fmt.Sprintf("no team %q", rc.Team))
-		}
-		r.TeamID = id
+	var err error
+	if r.TeamID, err = idOf(n.teams, rc.Team, at+".team", "team"); err != nil {
+		return r, err
 	}
-	for k, email := range rc.Reps {
-		id, ok := n.reps[strings.ToLower(email)]
-		if !ok {
-			return r, leadflow.Invalid(fmt.Sprintf("%s.reps[%d]", at, k), fmt.Sprintf("no rep %q", email))
-		}
-		r.RepIDs = append(r.RepIDs, id)
+	r.RepIDs, err = idsOf(n.reps, rc.Reps, at+".reps", "rep")
+	return r, err
+}
+
+// idOf resolves a name (case-insensitive) to an id; "" is 0. The error names field.
+func idOf(ids map[string]int64, name, field, what string) (int64, error) {
+	if name == "" {
+		return 0, nil
 	}
-	return r, nil
+	id, ok := ids[strings.ToLower(name)]
+	if !ok {
+		return 0, leadflow.Invalid(field, fmt.Sprintf("no %s %q in the file or the database", what, name))
+	}
+	return id, nil
+}
+
+// idsOf resolves a list of names; errors name field[i].
+func idsOf(ids map[string]int64, names []string, field, what string) ([]int64, error) {
+	var out []int64
+	for k, name := range names {
+		id, err := idOf(ids, name, fmt.Sprintf("%s[%d]", field, k), what)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, nil
 }
 
 // exportRouting writes the live teams, territories, reps and rules with names instead of ids.

@@ -20,11 +20,7 @@ func Apportion(total int, weights []float64) []int {
 	if total <= 0 || len(weights) == 0 {
 		return out
 	}
-	micro := exactWeights(weights)
-	var sum uint64
-	for _, w := range micro {
-		sum += w
-	}
+	micro, sum := exactWeightsSum(weights)
 	rem := make([]uint64, len(micro))
 	left := total
 	for i, w := range micro {
@@ -66,15 +62,21 @@ func ExactShares(total int, weights []float64) []float64 {
 	if total <= 0 || len(weights) == 0 {
 		return out
 	}
+	micro, sum := exactWeightsSum(weights)
+	for i, w := range micro {
+		out[i] = float64(total) * float64(w) / float64(sum)
+	}
+	return out
+}
+
+// exactWeightsSum returns exactWeights and their sum.
+func exactWeightsSum(weights []float64) ([]uint64, uint64) {
 	micro := exactWeights(weights)
 	var sum uint64
 	for _, w := range micro {
 		sum += w
 	}
-	for i, w := range micro {
-		out[i] = float64(total) * float64(w) / float64(sum)
-	}
-	return out
+	return micro, sum
 }
 
 // exactWeights converts weights to positive-or-zero integers in millionths, scaled down when the

@@ -76,7 +76,10 @@ type Lead struct {
 	OwnerID  int64           `json:"owner_id,omitempty"`
 	// FirstContactAt is when the owning rep first contacted the lead (S-DIST-10).
 	FirstContactAt *time.Time `json:"first_contact_at,omitempty"`
-	Score          Score      `json:"score"`
+	// DealValue is the expected or won deal amount, set when the lead becomes an opportunity or a
+	// customer; revenue figures and revenue quotas are summed from it (S-REP-3).
+	DealValue float64 `json:"deal_value,omitempty"`
+	Score     Score   `json:"score"`
 	// Hits is the behaviour-rule state the score is derived from; never sent to clients.
 	Hits RuleHits `json:"-"`
 	// RescoreAt is when decay or expiry next changes the stored score; zero when it never does.

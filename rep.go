@@ -1,6 +1,7 @@
 package leadflow
 
 import (
+	"encoding/json"
 	"strings"
 	"time"
 )
@@ -13,6 +14,24 @@ const (
 	LevelJunior   = "junior"
 	LevelNewHire  = "new_hire"
 )
+
+// Quota bases: what a rep's quota counts (S-REP-3).
+const (
+	QuotaDeals   = "deals"   // won deals per month (the default)
+	QuotaRevenue = "revenue" // won deal value per month
+)
+
+// Attainment is the fraction of the monthly quota reached by won deals and their total value; 0
+// without a quota.
+func (r *Rep) Attainment(deals int, revenue float64) float64 {
+	if r.Quota <= 0 {
+		return 0
+	}
+	if r.QuotaBasis == QuotaRevenue {
+		return revenue / r.Quota
+	}
+	return float64(deals) / r.Quota
+}
 
 // Levels lists the rep levels, most senior first.
 var Levels = []string{LevelSenior, LevelStandard, LevelMid, LevelJunior, LevelNewHire}
@@ -32,8 +51,10 @@ type Rep struct {
 	WeeklyHours float64 `json:"weekly_hours,omitempty"`
 	// CapacityThreshold is how many active opportunities the rep can carry (S-DIST-7).
 	CapacityThreshold int `json:"capacity_threshold,omitempty"`
-	// Quota is the rep's target for the current period; Attainment is derived from lifecycle data.
+	// Quota is the rep's monthly target: won deals, or won deal value when QuotaBasis is
+	// "revenue". Attainment is derived from lifecycle data (S-REP-3).
 	Quota        float64  `json:"quota,omitempty"`
+	QuotaBasis   string   `json:"quota_basis,omitempty"`
 	TerritoryIDs []int64  `json:"territory_ids,omitempty"`
 	Skills       []string `json:"skills,omitempty"`
 	Languages    []string `json:"languages,omitempty"`
@@ -134,8 +155,9 @@ func (t *Territory) Matches(l *Lead) bool {
 	return true
 }
 
-// WeightChange records one change of a rep's weight inputs — static weight, tier or level — with
-// who made it and why (S-DIST-4).
+// WeightChange records one change of a rep's weight inputs — static weight, tier or level — or of
+// a performance-derived weight at a recalculation, with who made it, why and, for computed
+// weights, the figures it was computed from (S-DIST-4).
 type WeightChange struct {
 	ID     int64     `json:"id"`
 	RepID  int64     `json:"rep_id"`
@@ -145,4 +167,6 @@ type WeightChange struct {
 	Old    string    `json:"old"`
 	New    string    `json:"new"`
 	Reason string    `json:"reason,omitempty"`
+	// Inputs holds the figures a computed weight came from (JSON); empty for typed-in changes.
+	Inputs json.RawMessage `json:"inputs,omitempty"`
 }

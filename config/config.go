@@ -53,6 +53,9 @@ type File struct {
 	Reps        []RepConfig       `yaml:"reps,omitempty"`
 	// Routing replaces the routing rules when present (S-DIST); teams by name, reps by email.
 	Routing *[]RuleConfig `yaml:"routing,omitempty"`
+	// Recalculation is when performance-derived weights are recalculated (S-DIST-4); keys left
+	// out take service.DefaultRecalcPolicy's values.
+	Recalculation *service.RecalcPolicy `yaml:"recalculation,omitempty"`
 }
 
 // Section names, as the top-level keys of the file.
@@ -114,8 +117,8 @@ func Parse(data []byte) (*File, error) {
 	}
 
 	// Keys left out of a present section take their defaults: decode onto them.
-	life, ingest := lifecycle.DefaultConfig(), defaultIngest()
-	f := &File{Lifecycle: &life, Ingest: &ingest}
+	life, ingest, recalc := lifecycle.DefaultConfig(), defaultIngest(), service.DefaultRecalcPolicy()
+	f := &File{Lifecycle: &life, Ingest: &ingest, Recalculation: &recalc}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(f); err != nil {
@@ -134,6 +137,13 @@ func Parse(data []byte) (*File, error) {
 	case f.Ingest == nil:
 		d := defaultIngest()
 		f.Ingest = &d
+	}
+	switch {
+	case !present[SectionRecalc]:
+		f.Recalculation = nil
+	case f.Recalculation == nil:
+		d := service.DefaultRecalcPolicy()
+		f.Recalculation = &d
 	}
 	if present[SectionWebhooks] && f.Webhooks == nil {
 		f.Webhooks = &[]service.Subscription{}

@@ -18,6 +18,7 @@ const (
 	SectionTerritories = "territories"
 	SectionReps        = "reps"
 	SectionRouting     = "routing"
+	SectionRecalc      = "recalculation"
 )
 
 // TerritoryConfig is a territory in the file, identified by name (S-REP-4).
@@ -42,6 +43,7 @@ type RepConfig struct {
 	WeeklyHours       float64                `yaml:"weekly_hours,omitempty"`
 	CapacityThreshold int                    `yaml:"capacity_threshold,omitempty"`
 	Quota             float64                `yaml:"quota,omitempty"`
+	QuotaBasis        string                 `yaml:"quota_basis,omitempty"`
 	Territories       []string               `yaml:"territories,omitempty"`
 	Skills            []string               `yaml:"skills,omitempty"`
 	Languages         []string               `yaml:"languages,omitempty"`
@@ -77,6 +79,7 @@ type RuleConfig struct {
 	WorkingHours bool              `yaml:"working_hours,omitempty"`
 	SLAMinutes   int               `yaml:"sla_minutes,omitempty"`
 	OnSLAMiss    string            `yaml:"on_sla_miss,omitempty"`
+	CatchUpMax   float64           `yaml:"catch_up_max_leads,omitempty"`
 }
 
 // names resolves team, territory and rep names to ids, from the store after the entity sections
@@ -191,6 +194,12 @@ func applyRouting(ctx context.Context, svc *service.Service, f *File, actor serv
 			changed = append(changed, SectionRouting)
 		}
 	}
+	if f.Recalculation != nil && *f.Recalculation != svc.RecalcPolicy() {
+		if _, err := svc.PutRecalcPolicy(ctx, *f.Recalculation); err != nil {
+			return nil, prefixed(err, SectionRecalc)
+		}
+		changed = append(changed, SectionRecalc)
+	}
 	return changed, nil
 }
 
@@ -232,7 +241,7 @@ func stripTimes[T service.Entity](v *T) any {
 
 func (n *names) rep(rc RepConfig, at string) (leadflow.Rep, error) {
 	r := leadflow.Rep{Name: rc.Name, Email: rc.Email, Role: rc.Role, Level: rc.Level, WeeklyHours: rc.WeeklyHours, CapacityThreshold: rc.CapacityThreshold,
-		Quota: rc.Quota, Skills: rc.Skills, Languages: rc.Languages, StaticWeight: rc.StaticWeight, Tier: rc.Tier, Active: rc.Active == nil || *rc.Active,
+		Quota: rc.Quota, QuotaBasis: rc.QuotaBasis, Skills: rc.Skills, Languages: rc.Languages, StaticWeight: rc.StaticWeight, Tier: rc.Tier, Active: rc.Active == nil || *rc.Active,
 		Timezone: rc.Timezone, WorkingHours: rc.WorkingHours, DailyCap: rc.DailyCap, WeeklyCap: rc.WeeklyCap, CalendarURL: rc.CalendarURL}
 	var err error
 	if r.TeamID, err = idOf(n.teams, rc.Team, at+".team", "team"); err != nil {
@@ -256,7 +265,7 @@ func (n *names) rep(rc RepConfig, at string) (leadflow.Rep, error) {
 
 func (n *names) rule(rc RuleConfig, at string) (service.RoutingRule, error) {
 	r := service.RoutingRule{ID: rc.ID, Name: rc.Name, When: rc.When, Territory: rc.Territory, Method: rc.Method, Weights: rc.Weights, Source: rc.Source,
-		WorkingHours: rc.WorkingHours, SLAMinutes: rc.SLAMinutes, OnSLAMiss: rc.OnSLAMiss}
+		WorkingHours: rc.WorkingHours, SLAMinutes: rc.SLAMinutes, OnSLAMiss: rc.OnSLAMiss, CatchUpMax: rc.CatchUpMax}
 	var err error
 	if r.TeamID, err = idOf(n.teams, rc.Team, at+".team", "team"); err != nil {
 		return r, err
@@ -311,7 +320,7 @@ func exportRouting(ctx context.Context, svc *service.Service, f *File) error {
 	for _, r := range reps {
 		active := r.Active
 		rc := RepConfig{Name: r.Name, Email: r.Email, Team: n.teamName[r.TeamID], Role: r.Role, Level: r.Level, WeeklyHours: r.WeeklyHours,
-			CapacityThreshold: r.CapacityThreshold, Quota: r.Quota, Skills: r.Skills, Languages: r.Languages, StaticWeight: r.StaticWeight, Tier: r.Tier,
+			CapacityThreshold: r.CapacityThreshold, Quota: r.Quota, QuotaBasis: r.QuotaBasis, Skills: r.Skills, Languages: r.Languages, StaticWeight: r.StaticWeight, Tier: r.Tier,
 			Active: &active, Timezone: r.Timezone, WorkingHours: r.WorkingHours, DailyCap: r.DailyCap, WeeklyCap: r.WeeklyCap, CalendarURL: r.CalendarURL}
 		if r.HireDate != nil {
 			rc.HireDate = r.HireDate.Format("2006-01-02")
@@ -329,13 +338,15 @@ func exportRouting(ctx context.Context, svc *service.Service, f *File) error {
 	rules := []RuleConfig{}
 	for _, r := range svc.RoutingRules() {
 		rc := RuleConfig{ID: r.ID, Name: r.Name, When: r.When, Territory: r.Territory, Team: n.teamName[r.TeamID], Method: r.Method, Weights: r.Weights, Source: r.Source,
-			WorkingHours: r.WorkingHours, SLAMinutes: r.SLAMinutes, OnSLAMiss: r.OnSLAMiss}
+			WorkingHours: r.WorkingHours, SLAMinutes: r.SLAMinutes, OnSLAMiss: r.OnSLAMiss, CatchUpMax: r.CatchUpMax}
 		for _, id := range r.RepIDs {
 			rc.Reps = append(rc.Reps, n.repEmail[id])
 		}
 		rules = append(rules, rc)
 	}
 	f.Routing = &rules
+	recalc := svc.RecalcPolicy()
+	f.Recalculation = &recalc
 	return nil
 }
 

@@ -31,7 +31,8 @@ func Example() []byte {
 	life, ingest := lifecycle.DefaultConfig(), defaultIngest()
 	subs := []service.Subscription{{URL: "https://hooks.example.com/leadflow", Secret: "replace-with-a-shared-secret",
 		Events: []string{"lead.created", "lead.stage_changed"}}}
-	f := &File{Scoring: &m, Lifecycle: &life, Webhooks: &subs, Ingest: &ingest}
+	recalc := service.DefaultRecalcPolicy()
+	f := &File{Scoring: &m, Lifecycle: &life, Webhooks: &subs, Ingest: &ingest, Recalculation: &recalc}
 	b, err := encode(f, exampleHeader, exampleComments)
 	if err != nil {
 		panic("config: example: " + err.Error()) // static data: cannot happen
@@ -187,6 +188,12 @@ Behavior rules only: events (event types), max_count (newest hits counted), half
 		SectionWebhooks:                   "Webhook subscriptions: signed POSTs of domain events (lead.created, lead.scored,\nlead.stage_changed, lead.erased, ...); no events means all. `webhooks: []` removes every\nsubscription; leaving the section out keeps the live ones.",
 		SectionIngest:                     "Lead intake.",
 		"ingest.create_leads_from_events": "An event with an unknown email creates the lead (false: the event is rejected).",
+		SectionRecalc: `When performance-derived weights are recalculated (S-DIST-4). cadence: rolling (daily over
+window_days), monthly, quarterly or every_n_leads (with every_leads). Between recalculations routing
+uses the frozen figures. max_change clamps how far one recalculation moves a rep's rates (0.25 =
+±25%, 0 = off). Early recalculation when a rep's rate moves more than rate_trigger (reps with
+min_leads leads), when the team changes (team_trigger) or when the 30-day lead source mix moves
+more than mix_trigger (total variation, 0-1). Every changed weight is logged with its inputs.`,
 	}
 	for path, text := range comments {
 		comment(root, path, text)

@@ -31,6 +31,39 @@ func (s *Server) putRoutingRules(w http.ResponseWriter, r *http.Request, _ servi
 	return writeJSON(w, http.StatusOK, RoutingRulesBody{Rules: rules})
 }
 
+// RecalculationBody is the body of GET /api/v1/routing/recalculation: the policy and the figures
+// performance-derived weights use until the next recalculation.
+type RecalculationBody struct {
+	Policy   service.RecalcPolicy         `json:"policy"`
+	Snapshot *service.PerformanceSnapshot `json:"snapshot"`
+}
+
+func (s *Server) getRecalculation(w http.ResponseWriter, r *http.Request, _ service.Actor) error {
+	return writeJSON(w, http.StatusOK, RecalculationBody{Policy: s.svc.RecalcPolicy(), Snapshot: s.svc.PerformanceSnapshot()})
+}
+
+// putRecalculation replaces the weight recalculation policy (S-DIST-4).
+func (s *Server) putRecalculation(w http.ResponseWriter, r *http.Request, _ service.Actor) error {
+	var body service.RecalcPolicy
+	if err := decodeJSON(http.MaxBytesReader(w, r.Body, MaxBody), &body); err != nil {
+		return err
+	}
+	p, err := s.svc.PutRecalcPolicy(r.Context(), body)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
+}
+
+// recalculate recalculates performance-derived weights now and returns the recorded changes.
+func (s *Server) recalculate(w http.ResponseWriter, r *http.Request, a service.Actor) error {
+	res, err := s.svc.RecalculateWeights(r.Context(), a, true)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, res)
+}
+
 // leadAssignments returns a lead's routing decisions with explanations (S-DIST-11).
 func (s *Server) leadAssignments(w http.ResponseWriter, r *http.Request, a service.Actor) error {
 	id, err := pathID(r)

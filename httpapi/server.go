@@ -130,6 +130,9 @@ func (s *Server) routeTable() []Route {
 
 		{"GET", "/api/v1/routing/rules", managers, s.getRoutingRules},
 		{"PUT", "/api/v1/routing/rules", admins, s.putRoutingRules},
+		{"GET", "/api/v1/routing/recalculation", managers, s.getRecalculation},
+		{"PUT", "/api/v1/routing/recalculation", admins, s.putRecalculation},
+		{"POST", "/api/v1/routing/recalculate", admins, s.recalculate},
 		{"POST", "/api/v1/simulate", managers, s.simulate},
 		{"PUT", "/api/v1/reps/{id}/calendar", admins, s.importCalendar},
 		{"GET", "/api/v1/reps/weights", managers, s.getWeights},

@@ -89,6 +89,8 @@ type Request struct {
 	To       leadflow.Stage  `json:"stage"`
 	Reason   string          `json:"reason,omitempty"`
 	Criteria map[string]bool `json:"criteria,omitempty"` // confirmed qualification criteria (for sql)
+	// DealValue sets the lead's deal amount, typically on opportunity or customer.
+	DealValue *float64 `json:"deal_value,omitempty"`
 }
 
 // Check validates moving lead to r.To under c and returns the criteria to store on the lead.

@@ -134,3 +134,69 @@ func Fairness(leads []int) (spread int, stdDev, gini float64) {
 	gini = 2 * acc / (2 * n * n * mean)
 	return spread, stdDev, gini
 }
+
+// ReplayLead is one lead replayed through a strategy (S-SIM-1): its identity for the report, its
+// quality relative to the replayed set (1 = average; it scales every rep's conversion for this
+// lead) and its deal value (0: the rep's DealValue applies).
+type ReplayLead struct {
+	ID        string  `json:"id"`
+	Quality   float64 `json:"quality"`
+	DealValue float64 `json:"deal_value,omitempty"`
+}
+
+// Replay sends leads one by one, in order, through each strategy's weighted rotation (the same
+// Rotation the live router uses), and reports the outcome per strategy (S-SIM-1). Unlike Simulate,
+// which apportions a count, each lead goes to one rep, and its expected opportunities are that
+// rep's conversion × the lead's quality, its revenue the lead's own deal value when it has one.
+// Exact still holds each rep's exact share of the count, so Leads − Exact shows the rotation's
+// deviation (under one lead, S-DIST-2).
+func Replay(strategies []Strategy, reps []SimRep, leads []ReplayLead) []SimResult {
+	out := make([]SimResult, 0, len(strategies))
+	index := make(map[string]int, len(reps))
+	for i, r := range reps {
+		index[r.ID] = i
+	}
+	for _, s := range strategies {
+		w := s.Weights
+		if w == nil && s.Func != nil {
+			w = s.Func(reps)
+		}
+		weights := make([]float64, len(reps))
+		copy(weights, w)
+		byID := make(map[string]float64, len(reps))
+		for i, r := range reps {
+			if weights[i] > 0 {
+				byID[r.ID] = weights[i]
+			}
+		}
+		if len(byID) == 0 { // like Apportion: no positive weight splits equally
+			for _, r := range reps {
+				byID[r.ID] = 1
+			}
+		}
+		res := SimResult{Strategy: s.Name, Weights: weights, Exact: ExactShares(len(leads), weights),
+			Leads: make([]int, len(reps)), Opportunities: make([]float64, len(reps))}
+		rot := &Rotation{}
+		for _, l := range leads {
+			id, _, err := rot.Next(byID, nil)
+			if err != nil {
+				break // cannot happen: byID has a positive weight
+			}
+			i := index[id]
+			res.Leads[i]++
+			opp := reps[i].Conversion * l.Quality
+			res.Opportunities[i] += opp
+			value := reps[i].DealValue
+			if l.DealValue > 0 {
+				value = l.DealValue
+			}
+			res.ExpectedRevenue += opp * value
+		}
+		for _, o := range res.Opportunities {
+			res.ExpectedOpportunities += o
+		}
+		res.Spread, res.StdDev, res.Gini = Fairness(res.Leads)
+		out = append(out, res)
+	}
+	return out
+}

@@ -149,3 +149,27 @@ func TestFairness(t *testing.T) {
 	_, _, g = route.Fairness([]int{0, 0})
 	near(t, "all zero", g, 0)
 }
+
+// TestReplayGoldens replays individual leads (S-SIM-1): 3:2:2:1 over 100 leads gives 37–38 /
+// 25 / 25 / 12–13 like the apportionment, one lead at a time; qualities and deal values of the
+// individual leads drive the expected outcome.
+func TestReplayGoldens(t *testing.T) {
+	reps := []route.SimRep{{ID: "a", Conversion: 0.4, DealValue: 100}, {ID: "b", Conversion: 0.3, DealValue: 100}, {ID: "c", Conversion: 0.2, DealValue: 100}, {ID: "d", Conversion: 0.1, DealValue: 100}}
+	leads := make([]route.ReplayLead, 100)
+	for i := range leads {
+		leads[i] = route.ReplayLead{ID: string(rune('A' + i%26)), Quality: 1}
+	}
+	res := route.Replay([]route.Strategy{{Name: "w", Weights: []float64{3, 2, 2, 1}}, route.RoundRobin()}, reps, leads)
+	w := res[0]
+	if w.Leads[0] < 37 || w.Leads[0] > 38 || w.Leads[1] != 25 || w.Leads[2] != 25 || w.Leads[3] < 12 || w.Leads[3] > 13 {
+		t.Fatalf("3:2:2:1 over 100: %v", w.Leads)
+	}
+	if rr := res[1]; rr.Leads[0] != 25 || rr.Leads[3] != 25 || math.Abs(rr.ExpectedOpportunities-25) > 1e-9 {
+		t.Fatalf("round robin: %+v", rr)
+	}
+	// Two leads: a double-quality lead with its own deal value goes first, to the top rep.
+	two := route.Replay([]route.Strategy{{Name: "top", Weights: []float64{1, 0, 0, 0}}}, reps, []route.ReplayLead{{ID: "x", Quality: 2, DealValue: 1000}, {ID: "y", Quality: 0.5}})
+	if got := two[0]; got.Leads[0] != 2 || math.Abs(got.ExpectedOpportunities-1.0) > 1e-9 || math.Abs(got.ExpectedRevenue-(0.8*1000+0.2*100)) > 1e-9 {
+		t.Fatalf("qualities and deal values: %+v", got)
+	}
+}

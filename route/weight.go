@@ -327,6 +327,19 @@ func Mean(xs []float64) float64 {
 	return s / float64(len(xs))
 }
 
+// Median returns the middle value of sorted (ascending) (the mean of the two middle values for
+// an even count), or 0 when xs is empty.
+func Median(sorted []float64) float64 {
+	n := len(sorted)
+	switch {
+	case n == 0:
+		return 0
+	case n%2 == 1:
+		return sorted[n/2]
+	}
+	return (sorted[n/2-1] + sorted[n/2]) / 2
+}
+
 // LowestPositive returns the smallest positive value of xs, or 0 when there is none; it is the
 // divisor of ProportionalAll (S-DIST-3).
 func LowestPositive(xs []float64) float64 {

@@ -63,6 +63,8 @@ func (s *Service) Background(ctx context.Context, sweepEvery, refreshEvery time.
 	defer sla.Stop()
 	calendars := time.NewTicker(time.Hour) // rep absence feeds (S-REP-2)
 	defer calendars.Stop()
+	recalc := time.NewTicker(15 * time.Minute) // weight recalculation cadence and triggers (S-DIST-4)
+	defer recalc.Stop()
 	feeds := &http.Client{Timeout: 30 * time.Second}
 	s.KickRescore()
 	for {
@@ -96,6 +98,10 @@ func (s *Service) Background(ctx context.Context, sweepEvery, refreshEvery time.
 		case <-calendars.C:
 			if _, err := s.SyncCalendars(ctx, feeds); err != nil && ctx.Err() == nil {
 				s.log.Error("calendar sync", slog.Any("err", err))
+			}
+		case <-recalc.C:
+			if _, err := s.RecalculateWeights(ctx, Actor{Name: "scheduled recalculation", Role: leadflow.RoleAdmin}, false); err != nil && ctx.Err() == nil {
+				s.log.Error("weight recalculation", slog.Any("err", err))
 			}
 		case <-refresh.C:
 			if err := s.Refresh(ctx); err != nil && ctx.Err() == nil {

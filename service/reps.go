@@ -178,6 +178,9 @@ func validateRep(ctx context.Context, tx leadflow.ReadTx, r *leadflow.Rep) []lea
 	if r.Quota < 0 || math.IsNaN(r.Quota) || math.IsInf(r.Quota, 0) {
 		bad("quota", "must be a non-negative number")
 	}
+	if r.QuotaBasis != "" && r.QuotaBasis != leadflow.QuotaDeals && r.QuotaBasis != leadflow.QuotaRevenue {
+		bad("quota_basis", "must be deals (won deals a month) or revenue (won deal value a month)")
+	}
 	if r.StaticWeight < 0 || math.IsNaN(r.StaticWeight) || math.IsInf(r.StaticWeight, 0) {
 		bad("static_weight", "must be a non-negative number")
 	}
@@ -286,7 +289,10 @@ func (s *Service) routingConfigFor(ctx context.Context, tx leadflow.ReadTx) (*ro
 	if err != nil {
 		return nil, err
 	}
-	c := &routingConfig{reps: reps, territories: make(map[int64]*leadflow.Territory, len(terrs))}
+	c := &routingConfig{reps: reps, byID: make(map[int64]*leadflow.Rep, len(reps)), territories: make(map[int64]*leadflow.Territory, len(terrs))}
+	for i := range reps {
+		c.byID[reps[i].ID] = &reps[i]
+	}
 	for i := range terrs {
 		c.territories[terrs[i].ID] = &terrs[i]
 	}

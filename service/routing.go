@@ -59,12 +59,21 @@ type RoutingRule struct {
 	// time is reassigned to another rep, or unassigned with OnSLAMiss "unassign" (S-DIST-10).
 	SLAMinutes int    `json:"sla_minutes,omitempty" yaml:"sla_minutes,omitempty"`
 	OnSLAMiss  string `json:"on_sla_miss,omitempty" yaml:"on_sla_miss,omitempty"`
+	// CatchUpMax turns on the catch-up boost after an absence (S-REP-2): a rep back from an
+	// absence is moved up the rotation by the leads it would have had while away, at most this
+	// many (0 = off: a returning rep simply resumes its place).
+	CatchUpMax float64 `json:"catch_up_max_leads,omitempty" yaml:"catch_up_max_leads,omitempty"`
 }
 
 // compiledRule is a rule with its conditions compiled.
 type compiledRule struct {
 	RoutingRule
 	match *score.LeadMatcher
+}
+
+// includes reports whether rep belongs to the rule's destination (its team or rep list).
+func (r compiledRule) includes(rep *leadflow.Rep) bool {
+	return (r.TeamID == 0 || rep.TeamID == r.TeamID) && (len(r.RepIDs) == 0 || slices.Contains(r.RepIDs, rep.ID))
 }
 
 // compileRouting validates rules and compiles their conditions. Errors name the rule's path.
@@ -96,6 +105,9 @@ func compileRouting(rules []RoutingRule) ([]compiledRule, error) {
 		}
 		if (r.TeamID == 0) == (len(r.RepIDs) == 0) {
 			bad(at+".team_id", "give exactly one destination: team_id or rep_ids")
+		}
+		if !(r.CatchUpMax >= 0 && r.CatchUpMax <= route.MaxBoost) {
+			bad(at+".catch_up_max_leads", fmt.Sprintf("must be 0 (off) to %d leads", route.MaxBoost))
 		}
 		if r.SLAMinutes < 0 || r.SLAMinutes > 7*24*60 {
 			bad(at+".sla_minutes", "must be 0 (no SLA) to 10080 (a week)")
@@ -235,7 +247,7 @@ func (s *Service) routeInTx(ctx context.Context, tx leadflow.Tx, fx *effects, l 
 			tried = append(tried, RuleTry{RuleID: r.ID, Candidates: decisions})
 			continue
 		}
-		repID, ex, err := s.pick(ctx, tx, r, decisions, weights)
+		repID, ex, err := s.pick(ctx, tx, r, decisions, weights, now)
 		if err != nil {
 			return err
 		}
@@ -257,7 +269,7 @@ type routingEnv struct {
 	capSince  map[time.Time]map[int64]int64
 	territory map[int64]*leadflow.Territory
 	exclude   map[int64]string
-	won       map[int64]int // deals won this month by owner (quota-progressive)
+	won       *monthWins // deals won this month by owner (quota-progressive)
 }
 
 func (e *routingEnv) assignedSince(since time.Time) (map[int64]int64, error) {
@@ -275,7 +287,7 @@ func (e *routingEnv) candidates(r compiledRule, l *leadflow.Lead) ([]RepDecision
 	var out []RepDecision
 	for i := range e.reps {
 		rep := &e.reps[i]
-		if r.TeamID != 0 && rep.TeamID != r.TeamID || len(r.RepIDs) > 0 && !slices.Contains(r.RepIDs, rep.ID) {
+		if !r.includes(rep) {
 			continue
 		}
 		d := RepDecision{RepID: rep.ID, Name: rep.Name}
@@ -328,33 +340,16 @@ func (e *routingEnv) candidates(r compiledRule, l *leadflow.Lead) ([]RepDecision
 }
 
 // weeklyAllocation is a rep's quota-progressive allocation this week and how much of it is used
-// (S-DIST-8). Attainment is this month's won deals over the rep's quota.
+// (S-DIST-8). Attainment is this month's won deals (or their value) over the rep's quota.
 func (e *routingEnv) weeklyAllocation(rep *leadflow.Rep) (int, int64, error) {
 	if e.won == nil {
-		month := time.Date(e.now.Year(), e.now.Month(), 1, 0, 0, 0, 0, time.UTC)
-		wins, err := e.tx.StageChanges(e.ctx, leadflow.StageCustomer, month, e.now.Add(time.Second))
+		won, err := wonThisMonth(e.ctx, e.tx, e.now)
 		if err != nil {
 			return 0, 0, err
 		}
-		ids := make([]int64, 0, len(wins))
-		for _, w := range wins {
-			if w.LeadID != 0 {
-				ids = append(ids, w.LeadID)
-			}
-		}
-		leads, err := e.tx.LeadsByKeys(e.ctx, ids, nil, nil)
-		if err != nil {
-			return 0, 0, err
-		}
-		e.won = map[int64]int{}
-		for _, l := range leads {
-			e.won[l.OwnerID]++
-		}
+		e.won = &won
 	}
-	attainment := 0.0
-	if rep.Quota > 0 {
-		attainment = float64(e.won[rep.ID]) / rep.Quota
-	}
+	attainment := rep.Attainment(e.won.deals[rep.ID], e.won.revenue[rep.ID])
 	day := time.Date(e.now.Year(), e.now.Month(), e.now.Day(), 0, 0, 0, 0, time.UTC)
 	week := day.AddDate(0, 0, -((int(day.Weekday()) + 6) % 7))
 	counts, err := e.assignedSince(week)
@@ -492,7 +487,7 @@ func repWeight(r compiledRule, rep *leadflow.Rep) float64 {
 // pick advances the rule's rotation, stored in the same transaction, and explains the winner.
 // The decoded rotation is cached between decisions and reused only while the stored bytes are the
 // ones it was encoded to, so a rolled-back transaction or another node's decision forces a reload.
-func (s *Service) pick(ctx context.Context, tx leadflow.Tx, r compiledRule, decisions []RepDecision, weights map[string]float64) (int64, *RoutingExplanation, error) {
+func (s *Service) pick(ctx context.Context, tx leadflow.Tx, r compiledRule, decisions []RepDecision, weights map[string]float64, now time.Time) (int64, *RoutingExplanation, error) {
 	key := "rule:" + r.ID
 	state, err := tx.Rotation(ctx, key)
 	if err != nil {
@@ -508,6 +503,11 @@ func (s *Service) pick(ctx context.Context, tx leadflow.Tx, r compiledRule, deci
 	} else if state != nil {
 		if err := rot.UnmarshalBinary(state); err != nil {
 			return 0, nil, fmt.Errorf("rotation %s: %w", key, err)
+		}
+	}
+	if r.CatchUpMax > 0 {
+		if err := s.catchUp(ctx, tx, r, rot, decisions, weights, now); err != nil {
+			return 0, nil, err
 		}
 	}
 	id, pick, cands, err := rot.NextExplained(weights, func(string) bool { return true }, nil)
@@ -722,28 +722,13 @@ func (s *Service) sourceWeights(ctx context.Context, tx leadflow.ReadTx, r compi
 	if err != nil {
 		return err
 	}
-	reps := map[int64]*leadflow.Rep{}
-	for i := range cfg.reps {
-		reps[cfg.reps[i].ID] = &cfg.reps[i]
-	}
-	var stats []route.RepStats
+	var eligible []*leadflow.Rep
 	for _, d := range decisions {
-		if !d.Eligible {
-			continue
+		if rep := cfg.rep(d.RepID); d.Eligible && rep != nil {
+			eligible = append(eligible, rep)
 		}
-		rep, p := reps[d.RepID], perf[d.RepID]
-		st := route.RepStats{ID: strconv.FormatInt(d.RepID, 10), Rates: p.Rates, ActiveOpportunities: float64(p.ActiveOpportunities), Probation: p.Probation}
-		if rep != nil {
-			st.Static, st.Tier, st.Level = rep.StaticWeight, rep.Tier, route.Level(rep.Level)
-			st.CapacityThreshold, st.WeeklyHours = float64(rep.CapacityThreshold), rep.WeeklyHours
-			if rep.HireDate != nil {
-				st.TenureYears = now.Sub(*rep.HireDate).Hours() / 24 / 365.25
-			}
-		}
-		stats = append(stats, st)
 	}
-	route.FillTeam(stats)
-	for _, st := range stats {
+	for _, st := range sourceStats(eligible, frozenPerf(perf, s.PerformanceSnapshot()), now) {
 		w := r.Source.Compute(st)
 		if w > 0 {
 			weights[st.ID] = w

@@ -72,6 +72,11 @@ type Service struct {
 	subs    []Subscription
 	ingest  IngestSettings
 	routing []compiledRule
+	recalc  RecalcPolicy
+	// frozen holds the performance figures of the last weight recalculation (S-DIST-4).
+	frozen *PerformanceSnapshot
+	// recalcMu serialises this node's weight recalculations.
+	recalcMu sync.Mutex
 
 	// config caches reps and territories for routing decisions; see repsFor.
 	configMu sync.Mutex
@@ -85,8 +90,12 @@ type Service struct {
 // routingConfig is the cached, read-only rep and territory data routing decides on.
 type routingConfig struct {
 	reps        []leadflow.Rep
+	byID        map[int64]*leadflow.Rep
 	territories map[int64]*leadflow.Territory
 }
+
+// rep returns the cached rep with the id, or nil.
+func (c *routingConfig) rep(id int64) *leadflow.Rep { return c.byID[id] }
 
 // New loads the active configuration from the store, installing the defaults on a new database.
 func New(ctx context.Context, st leadflow.Store, opts Options) (*Service, error) {
@@ -146,8 +155,10 @@ func (s *Service) reload(ctx context.Context) error {
 	}
 	life, subs, ingest := lifecycle.DefaultConfig(), []Subscription(nil), IngestSettings{CreateLeadsFromEvents: true}
 	var rules []RoutingRule
+	recalc := DefaultRecalcPolicy()
+	var frozen *PerformanceSnapshot
 	err = s.store.Read(ctx, func(tx leadflow.ReadTx) error {
-		for key, dst := range map[string]any{settingLifecycle: &life, settingSubscriptions: &subs, settingIngest: &ingest, settingRouting: &rules} {
+		for key, dst := range map[string]any{settingLifecycle: &life, settingSubscriptions: &subs, settingIngest: &ingest, settingRouting: &rules, settingRecalc: &recalc, settingPerfSnapshot: &frozen} {
 			b, err := tx.Setting(ctx, key)
 			if err != nil {
 				return err
@@ -168,7 +179,7 @@ func (s *Service) reload(ctx context.Context) error {
 		return fmt.Errorf("stored routing rules: %w", err)
 	}
 	s.mu.Lock()
-	s.model, s.life, s.subs, s.ingest, s.routing = compiled, life, subs, ingest, routing
+	s.model, s.life, s.subs, s.ingest, s.routing, s.recalc, s.frozen = compiled, life, subs, ingest, routing, recalc, frozen
 	s.mu.Unlock()
 	return nil
 }

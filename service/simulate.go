@@ -21,12 +21,29 @@ type SimStrategy struct {
 	Weights []float64 `json:"weights,omitempty" yaml:"weights,omitempty"`
 }
 
-// SimRequest asks how alternative strategies would have distributed a number of leads.
+// Replay sources of a simulation (S-SIM-1).
+const (
+	ReplayDatabase  = "database"  // the leads that became MQLs in Period, oldest first
+	ReplayCSV       = "csv"       // the rows of LeadsCSV
+	ReplayGenerated = "generated" // Leads demo leads generated from Seed, scored by the live model
+)
+
+// SimRequest asks how alternative strategies would have distributed leads (S-SIM-1).
 type SimRequest struct {
+	// Reps to simulate; empty means the active reps with their figures of the last 90 days
+	// (conversion = lead → opportunity, deal value = average won deal × win rate).
 	Reps []route.SimRep `json:"reps"`
 	// Leads to distribute; or, with Period, the leads that became MQLs in that period.
-	Leads      int           `json:"leads,omitempty"`
-	Period     *Period       `json:"period,omitempty"`
+	Leads  int     `json:"leads,omitempty"`
+	Period *Period `json:"period,omitempty"`
+	// Replay sends individual leads through each strategy's rotation instead of apportioning a
+	// count: database, csv or generated. A lead's quality is its score over the replayed leads'
+	// mean score; its own deal value, when it has one, replaces the rep's.
+	Replay string `json:"replay,omitempty"`
+	// LeadsCSV holds the leads of a csv replay: a header with any of id, email, score, deal_value.
+	LeadsCSV string `json:"leads_csv,omitempty"`
+	// Seed makes a generated replay reproducible.
+	Seed       uint64        `json:"seed,omitempty"`
 	Strategies []SimStrategy `json:"strategies"`
 }
 
@@ -50,8 +67,15 @@ type SimReport struct {
 func (s *Service) Simulate(ctx context.Context, req SimRequest) (*SimReport, error) {
 	var fe []leadflow.FieldError
 	bad := func(field, reason string) { fe = append(fe, leadflow.FieldError{Field: field, Reason: reason}) }
+	if len(req.Reps) == 0 {
+		live, err := s.liveSimReps(ctx)
+		if err != nil {
+			return nil, err
+		}
+		req.Reps = live
+	}
 	if len(req.Reps) == 0 || len(req.Reps) > 1000 {
-		bad("reps", "1 to 1000 reps are required")
+		bad("reps", "1 to 1000 reps are required (or active reps in the database)")
 	}
 	for i, r := range req.Reps {
 		if strings.TrimSpace(r.ID) == "" {
@@ -64,8 +88,25 @@ func (s *Service) Simulate(ctx context.Context, req SimRequest) (*SimReport, err
 			bad(fmt.Sprintf("reps[%d].deal_value", i), "must be a non-negative number")
 		}
 	}
-	if req.Period == nil && (req.Leads <= 0 || req.Leads > 10_000_000) {
-		bad("leads", "must be 1 to 10,000,000, or give a period to count the MQLs in it")
+	switch req.Replay {
+	case "":
+		if req.Period == nil && (req.Leads <= 0 || req.Leads > 10_000_000) {
+			bad("leads", "must be 1 to 10,000,000, or give a period to count the MQLs in it")
+		}
+	case ReplayDatabase:
+		if req.Period == nil {
+			bad("period", "a database replay needs the period whose MQLs it replays")
+		}
+	case ReplayCSV:
+		if strings.TrimSpace(req.LeadsCSV) == "" {
+			bad("leads_csv", "a csv replay needs the leads as CSV (header with any of id, email, score, deal_value)")
+		}
+	case ReplayGenerated:
+		if req.Leads <= 0 || req.Leads > maxReplay {
+			bad("leads", fmt.Sprintf("a generated replay needs 1 to %d leads", maxReplay))
+		}
+	default:
+		bad("replay", "must be database, csv or generated (or absent to apportion a count)")
 	}
 	if req.Period != nil && !req.Period.To.After(req.Period.From) {
 		bad("period.to", "must be after period.from")
@@ -107,6 +148,14 @@ func (s *Service) Simulate(ctx context.Context, req SimRequest) (*SimReport, err
 	if len(fe) > 0 {
 		return nil, &leadflow.Error{Code: leadflow.EINVALID, Message: "invalid simulation", Fields: fe}
 	}
+	if req.Replay != "" {
+		leads, err := s.replayLeads(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		return finishSim(req, len(leads), route.Replay(strategies, req.Reps, leads),
+			"Each lead was replayed individually through each strategy's weighted rotation; a lead's expected conversion is the rep's conversion × the lead's score relative to the replayed leads' mean."), nil
+	}
 	leads := req.Leads
 	if req.Period != nil {
 		var mqls []leadflow.StageChange
@@ -119,8 +168,13 @@ func (s *Service) Simulate(ctx context.Context, req SimRequest) (*SimReport, err
 		}
 		leads = len(mqls)
 	}
-	rep := &SimReport{Leads: leads, Results: route.Simulate(strategies, req.Reps, leads),
-		Note: "Leads are whole: exact shares are apportioned by largest remainder (the seed's hand-rounded 62/46/38/31/23 table is internally inconsistent; leadflow reports the exact apportionment)."}
+	return finishSim(req, leads, route.Simulate(strategies, req.Reps, leads),
+		"Leads are whole: exact shares are apportioned by largest remainder (the seed's hand-rounded 62/46/38/31/23 table is internally inconsistent; leadflow reports the exact apportionment)."), nil
+}
+
+// finishSim rounds the results for presentation and names the best strategy.
+func finishSim(req SimRequest, leads int, results []route.SimResult, note string) *SimReport {
+	rep := &SimReport{Leads: leads, Results: results, Note: note}
 	for _, r := range req.Reps {
 		rep.Reps = append(rep.Reps, r.ID)
 	}
@@ -141,7 +195,7 @@ func (s *Service) Simulate(ctx context.Context, req SimRequest) (*SimReport, err
 			best, rep.Best = r.ExpectedOpportunities, r.Strategy
 		}
 	}
-	return rep, nil
+	return rep
 }
 
 func round6(v float64) float64 { return math.Round(v*1e6) / 1e6 }

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"math"
 	"strings"
 
 	"github.com/leadflow/leadflow"
@@ -14,6 +15,9 @@ func (s *Service) ChangeStage(ctx context.Context, a Actor, id int64, req lifecy
 	req.Reason = strings.TrimSpace(req.Reason)
 	if len(req.Reason) > maxTextLen {
 		return nil, leadflow.Invalid("reason", "must be at most 500 characters")
+	}
+	if v := req.DealValue; v != nil && (*v < 0 || math.IsNaN(*v) || math.IsInf(*v, 0) || *v > 1e15) {
+		return nil, leadflow.Invalid("deal_value", "must be a non-negative amount")
 	}
 	var out *leadflow.Lead
 	err := s.write(ctx, func(tx leadflow.Tx, fx *effects) error {
@@ -28,6 +32,9 @@ func (s *Service) ChangeStage(ctx context.Context, a Actor, id int64, req lifecy
 		now := s.clock.Now()
 		from := l.Stage
 		l.Stage, l.StageReason, l.Criteria, l.UpdatedAt = req.To, req.Reason, criteria, now
+		if req.DealValue != nil {
+			l.DealValue = *req.DealValue
+		}
 		if err := tx.UpdateLead(ctx, l); err != nil {
 			return err
 		}

@@ -150,8 +150,8 @@ func (x *queries) UpdateTerritory(ctx context.Context, t *leadflow.Territory) er
 
 func (x *queries) InsertWeightChanges(ctx context.Context, changes ...leadflow.WeightChange) error {
 	for _, c := range changes {
-		if _, err := x.q.ExecContext(ctx, `INSERT INTO weight_changes (rep_id, at, actor, field, old, new, reason) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			c.RepID, ms(c.At), c.Actor, c.Field, c.Old, c.New, c.Reason); err != nil {
+		if _, err := x.q.ExecContext(ctx, `INSERT INTO weight_changes (rep_id, at, actor, field, old, new, reason, inputs) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			c.RepID, ms(c.At), c.Actor, c.Field, c.Old, c.New, c.Reason, string(c.Inputs)); err != nil {
 			return fmt.Errorf("weight change: %w", err)
 		}
 	}
@@ -162,7 +162,7 @@ func (x *queries) WeightChanges(ctx context.Context, repID int64, limit int) ([]
 	if limit <= 0 {
 		limit = 200
 	}
-	rows, err := x.q.QueryContext(ctx, `SELECT id, rep_id, at, actor, field, old, new, reason FROM weight_changes WHERE ? = 0 OR rep_id = ? ORDER BY id DESC LIMIT ?`, repID, repID, limit)
+	rows, err := x.q.QueryContext(ctx, `SELECT id, rep_id, at, actor, field, old, new, reason, inputs FROM weight_changes WHERE ? = 0 OR rep_id = ? ORDER BY id DESC LIMIT ?`, repID, repID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("weight changes: %w", err)
 	}
@@ -171,8 +171,12 @@ func (x *queries) WeightChanges(ctx context.Context, repID int64, limit int) ([]
 	for rows.Next() {
 		var c leadflow.WeightChange
 		var at int64
-		if err := rows.Scan(&c.ID, &c.RepID, &at, &c.Actor, &c.Field, &c.Old, &c.New, &c.Reason); err != nil {
+		var inputs string
+		if err := rows.Scan(&c.ID, &c.RepID, &at, &c.Actor, &c.Field, &c.Old, &c.New, &c.Reason, &inputs); err != nil {
 			return nil, err
+		}
+		if inputs != "" {
+			c.Inputs = json.RawMessage(inputs)
 		}
 		c.At = fromMS(at)
 		out = append(out, c)

@@ -47,6 +47,7 @@ type leadData struct {
 	StageReason string          `json:"stage_reason,omitempty"`
 	Criteria    map[string]bool `json:"criteria,omitempty"`
 	Contacted   *time.Time      `json:"first_contact_at,omitempty"`
+	DealValue   float64         `json:"deal_value,omitempty"`
 }
 
 const leadColumns = `id, stage, owner_id, source, campaign, fit, engagement, total, grade, band, model_version, scored_at, hits, rescore_at, rev, data, created_at, updated_at`
@@ -143,7 +144,7 @@ func scanLead(r rowScanner) (*leadflow.Lead, error) {
 	l.ExternalID, l.Email, l.FirstName, l.LastName, l.Phone = d.ExternalID, d.Email, d.FirstName, d.LastName, d.Phone
 	l.Company, l.CompanySize, l.Industry, l.JobTitle, l.Seniority = d.Company, d.CompanySize, d.Industry, d.JobTitle, d.Seniority
 	l.Country, l.Region, l.City, l.Timezone, l.Language = d.Country, d.Region, d.City, d.Timezone, d.Language
-	l.Custom, l.Consent, l.StageReason, l.Criteria, l.FirstContactAt = d.Custom, d.Consent, d.StageReason, d.Criteria, d.Contacted
+	l.Custom, l.Consent, l.StageReason, l.Criteria, l.FirstContactAt, l.DealValue = d.Custom, d.Consent, d.StageReason, d.Criteria, d.Contacted, d.DealValue
 	return &l, nil
 }
 
@@ -151,7 +152,7 @@ func encodeLead(l *leadflow.Lead) (data string, hits any, search string, err err
 	d := leadData{ExternalID: l.ExternalID, Email: l.Email, FirstName: l.FirstName, LastName: l.LastName, Phone: l.Phone,
 		Company: l.Company, CompanySize: l.CompanySize, Industry: l.Industry, JobTitle: l.JobTitle, Seniority: l.Seniority,
 		Country: l.Country, Region: l.Region, City: l.City, Timezone: l.Timezone, Language: l.Language,
-		Custom: l.Custom, Consent: l.Consent, StageReason: l.StageReason, Criteria: l.Criteria, Contacted: l.FirstContactAt}
+		Custom: l.Custom, Consent: l.Consent, StageReason: l.StageReason, Criteria: l.Criteria, Contacted: l.FirstContactAt, DealValue: l.DealValue}
 	b, err := json.Marshal(d)
 	if err != nil {
 		return "", nil, "", fmt.Errorf("encode lead: %w", err)

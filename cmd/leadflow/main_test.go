@@ -241,6 +241,18 @@ func TestCLI(t *testing.T) {
 	if err != nil || normalized != "63 47 39 31 20 57.25" || !strings.Contains(out, "best by expected opportunities: normalized\n") {
 		t.Fatalf("simulate: %q %v", out, err)
 	}
+	// Replaying individual generated leads: 3:2:2:1 over 100 → 37–38/25/25/12–13 (S-SIM-1).
+	out, _, err = runCLI(t, "simulate", "--db", db, "--reps", simPath, "--replay", "generated", "--leads", "100", "--strategy", "static:3,2,2,1,0")
+	if err != nil || !strings.Contains(out, "100 leads;") {
+		t.Fatalf("replay: %q %v", out, err)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) > 2 && f[0] == "static" {
+			if got := strings.Join(f[2:7], " "); got != "38 25 25 12 0" && got != "37 25 25 13 0" {
+				t.Fatalf("replayed 3:2:2:1: %q", line)
+			}
+		}
+	}
 	if _, _, err := runCLI(t, "frobnicate"); err == nil {
 		t.Fatal("unknown command accepted")
 	}

@@ -56,27 +56,35 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.SetOutput(stderr)
 	m := &app.Main{Logger: newLogger(stderr)}
 	dbFlag(fs, m)
-	repsFile := fs.String("reps", "", "reps as JSON [{id, conversion, deal_value}] or CSV id,conversion,deal_value (required)")
+	repsFile := fs.String("reps", "", "reps as JSON [{id, conversion, deal_value}] or CSV id,conversion,deal_value (default: the database's active reps and their 90-day figures)")
 	leads := fs.Int("leads", 0, "leads to distribute")
 	from := fs.String("from", "", "with --to: distribute the leads that became MQLs in this period of the database (YYYY-MM-DD)")
 	to := fs.String("to", "", "end of the period")
+	replay := fs.String("replay", "", "replay individual leads instead of apportioning a count: database (the MQLs of --from/--to), csv (--leads-csv), generated (--leads demo leads)")
+	leadsCSV := fs.String("leads-csv", "", "with --replay csv: a CSV file with a header naming any of id, email, score, deal_value")
+	seed := fs.Uint64("seed", 1, "with --replay generated: the generator's seed")
 	var strategies strategyFlags
 	fs.Var(&strategies, "strategy", "round_robin | normalized[:FLOOR] | proportional | static:W1,W2,… (repeatable; default round_robin and normalized:0.5)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *repsFile == "" {
-		return fmt.Errorf("--reps is required")
+	req := service.SimRequest{Leads: *leads, Strategies: strategies, Replay: *replay, Seed: *seed}
+	if *repsFile != "" {
+		data, err := os.ReadFile(*repsFile)
+		if err != nil {
+			return err
+		}
+		if req.Reps, err = parseSimReps(data); err != nil {
+			return fmt.Errorf("%s: %w", *repsFile, err)
+		}
 	}
-	data, err := os.ReadFile(*repsFile)
-	if err != nil {
-		return err
+	if *leadsCSV != "" {
+		data, err := os.ReadFile(*leadsCSV)
+		if err != nil {
+			return err
+		}
+		req.LeadsCSV = string(data)
 	}
-	reps, err := parseSimReps(data)
-	if err != nil {
-		return fmt.Errorf("%s: %w", *repsFile, err)
-	}
-	req := service.SimRequest{Reps: reps, Leads: *leads, Strategies: strategies}
 	if *from != "" || *to != "" {
 		f, err1 := time.Parse("2006-01-02", *from)
 		t, err2 := time.Parse("2006-01-02", *to)

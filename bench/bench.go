@@ -22,6 +22,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,7 +43,12 @@ type Options struct {
 	// Dir holds the benchmark databases (default: a new temporary directory). Every scenario
 	// removes its files when it ends.
 	Dir string
+	// Only runs the named scenarios (see Scenarios); empty runs them all.
+	Only []string
 }
+
+// Scenarios names the scenarios of a run, in the order they run.
+var Scenarios = []string{"single", "batch", "rescore", "routing"}
 
 // Result is one row of the report.
 type Result struct {
@@ -163,8 +169,17 @@ func Run(ctx context.Context, o Options, w io.Writer) error {
 	}
 	var results []Result
 	var runErr error
-	for _, sc := range []func(context.Context) ([]Result, error){r.singleLead, r.batchAndEvents, r.rescoring, r.routing} {
-		res, err := sc(ctx)
+	scenarios := map[string]func(context.Context) ([]Result, error){"single": r.singleLead, "batch": r.batchAndEvents, "rescore": r.rescoring, "routing": r.routing}
+	for _, name := range o.Only {
+		if scenarios[name] == nil {
+			return fmt.Errorf("bench: unknown scenario %q (have %s)", name, strings.Join(Scenarios, ", "))
+		}
+	}
+	for _, name := range Scenarios {
+		if len(o.Only) > 0 && !slices.Contains(o.Only, name) {
+			continue
+		}
+		res, err := scenarios[name](ctx)
 		results = append(results, res...)
 		if err != nil {
 			runErr = err

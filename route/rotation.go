@@ -5,7 +5,6 @@ import (
 	"math"
 	"math/bits"
 	"slices"
-	"strings"
 
 	"github.com/leadflow/leadflow"
 )
@@ -357,7 +356,13 @@ func (r *Rotation) memberCandidate(id string, weight float64, m Member, n, last 
 
 // collect appends a Candidate for every rep of weights to *dst, sorted by id.
 func (r *Rotation) collect(dst *[]Candidate, weights map[string]float64, eligible func(string) bool, n int64) {
-	for id, wf := range weights {
+	ids := make([]string, 0, len(weights)) // sort the ids, not the (much larger) candidates
+	for id := range weights {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		wf := weights[id]
 		if m, ok := r.Epoch.Members[id]; ok {
 			*dst = append(*dst, r.memberCandidate(id, wf, m, n, r.Last[id]))
 			continue
@@ -365,7 +370,6 @@ func (r *Rotation) collect(dst *[]Candidate, weights map[string]float64, eligibl
 		*dst = append(*dst, Candidate{ID: id, Weight: wf, Count: r.Counts[id],
 			Deficit: float64(r.Held[id]) / nano, LastLead: r.Last[id]})
 	}
-	slices.SortFunc(*dst, func(a, b Candidate) int { return strings.Compare(a.ID, b.ID) })
 }
 
 // settle ends the current epoch: every member's deficit moves to Held, in 10⁻⁹ lead.

@@ -69,11 +69,12 @@ type RoutingRule struct {
 type compiledRule struct {
 	RoutingRule
 	match *score.LeadMatcher
+	repSet map[int64]bool // RepIDs as a set; nil for a team rule
 }
 
 // includes reports whether rep belongs to the rule's destination (its team or rep list).
 func (r compiledRule) includes(rep *leadflow.Rep) bool {
-	return (r.TeamID == 0 || rep.TeamID == r.TeamID) && (len(r.RepIDs) == 0 || slices.Contains(r.RepIDs, rep.ID))
+	return (r.TeamID == 0 || rep.TeamID == r.TeamID) && (r.repSet == nil || r.repSet[rep.ID])
 }
 
 // compileRouting validates rules and compiles their conditions. Errors name the rule's path.
@@ -117,7 +118,14 @@ func compileRouting(rules []RoutingRule) ([]compiledRule, error) {
 		}
 		m, errs := score.CompileLeadMatcher(at, r.When)
 		fe = append(fe, errs...)
-		out = append(out, compiledRule{RoutingRule: r, match: m})
+		c := compiledRule{RoutingRule: r, match: m}
+		if len(r.RepIDs) > 0 {
+			c.repSet = make(map[int64]bool, len(r.RepIDs))
+			for _, id := range r.RepIDs {
+				c.repSet[id] = true
+			}
+		}
+		out = append(out, c)
 	}
 	if n := len(rules); n > 0 && (len(rules[n-1].When) > 0 || rules[n-1].Territory) {
 		bad(fmt.Sprintf("rules[%d]", n-1), "the last rule must match every lead (no when, no territory) so that a fallback always exists")
@@ -523,12 +531,15 @@ func (s *Service) pick(ctx context.Context, tx leadflow.Tx, r compiledRule, deci
 	s.rotMu.Lock()
 	s.rotations[key] = &cachedRotation{state: state, rot: rot}
 	s.rotMu.Unlock()
-	standing := map[string]route.Candidate{}
-	for _, c := range cands {
-		standing[c.ID] = c
+	standing := make(map[int64]int, len(cands)) // rep id → index in cands
+	for k := range cands {
+		if id, err := strconv.ParseInt(cands[k].ID, 10, 64); err == nil {
+			standing[id] = k
+		}
 	}
 	for i := range decisions {
-		if c, ok := standing[strconv.FormatInt(decisions[i].RepID, 10)]; ok && decisions[i].Eligible {
+		if k, ok := standing[decisions[i].RepID]; ok && decisions[i].Eligible {
+			c := &cands[k]
 			decisions[i].Share, decisions[i].Count, decisions[i].Deficit = c.Share, c.Count, c.Deficit
 		}
 	}
@@ -559,29 +570,35 @@ func compactCandidates(ex *RoutingExplanation, winner int64) {
 	if len(ex.Candidates) <= maxExcluded+topEligible {
 		return
 	}
+	// The winner first, then the topEligible−1 eligible reps furthest behind (ties in rep order):
+	// a top-k selection, not a sort of every candidate.
 	var eligible, excluded []RepDecision
 	for _, d := range ex.Candidates {
-		if d.Eligible {
-			eligible = append(eligible, d)
-		} else if len(excluded) < maxExcluded {
+		switch {
+		case d.Eligible && d.RepID == winner:
+			eligible = append([]RepDecision{d}, eligible...)
+		case d.Eligible:
+			eligible = insertTop(eligible, d, winner, topEligible)
+		case len(excluded) < maxExcluded:
 			excluded = append(excluded, d)
 		}
 	}
-	slices.SortStableFunc(eligible, func(a, b RepDecision) int {
-		switch {
-		case a.RepID == winner:
-			return -1
-		case b.RepID == winner:
-			return 1
-		case a.Deficit > b.Deficit:
-			return -1
-		case a.Deficit < b.Deficit:
-			return 1
-		}
-		return 0
-	})
 	ex.Candidates = append(eligible[:min(len(eligible), topEligible)], excluded...)
 	ex.Truncated = true
+}
+
+// insertTop inserts d into top (the winner first, then by deficit, largest first, stable) and
+// keeps at most k entries.
+func insertTop(top []RepDecision, d RepDecision, winner int64, k int) []RepDecision {
+	i := len(top)
+	for i > 0 && top[i-1].RepID != winner && top[i-1].Deficit < d.Deficit {
+		i--
+	}
+	if i >= k {
+		return top
+	}
+	top = slices.Insert(top, i, d)
+	return top[:min(len(top), k)]
 }
 
 // summarize writes the sentence a sales manager reads: who, by which rule, why them, who was skipped.

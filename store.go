@@ -77,6 +77,19 @@ type ReadTx interface {
 	OpenOpportunities(ctx context.Context) (map[int64]int64, error)
 	// WeightChanges returns the weight change log, newest first (all reps when repID is 0).
 	WeightChanges(ctx context.Context, repID int64, limit int) ([]WeightChange, error)
+	// PoolEntry returns a lead's pool entry (any status); ENOTFOUND when it never entered a pool.
+	PoolEntry(ctx context.Context, leadID int64) (*PoolEntry, error)
+	// OpenPool returns the open pool entries, oldest first.
+	OpenPool(ctx context.Context) ([]PoolEntry, error)
+	// ClaimsSince returns the won claims made at or after since (all reps when repID is 0),
+	// oldest first.
+	ClaimsSince(ctx context.Context, repID int64, since time.Time) ([]ClaimAttempt, error)
+	// ClaimAttempts returns every attempt on a lead, oldest first.
+	ClaimAttempts(ctx context.Context, leadID int64) ([]ClaimAttempt, error)
+	// PooledSince returns the pool entries pooled at or after since (any status).
+	PooledSince(ctx context.Context, since time.Time) ([]PoolEntry, error)
+	// Offers returns the offers of a lead, in send order.
+	Offers(ctx context.Context, leadID int64) ([]Offer, error)
 	// SLATimer returns a lead's running response timer, or nil.
 	SLATimer(ctx context.Context, leadID int64) (*SLATimer, error)
 	// DueSLATimers returns up to limit timers due at or before t, earliest first.
@@ -130,6 +143,21 @@ type Tx interface {
 	SetLeadOwner(ctx context.Context, leadID, ownerID int64, at time.Time) error
 	PutRotation(ctx context.Context, key string, state []byte) error
 	InsertAssignment(ctx context.Context, a *Assignment) error
+	// PutPoolEntry creates or replaces a lead's pool entry.
+	PutPoolEntry(ctx context.Context, e *PoolEntry) error
+	// ClaimPoolEntry is the one conditional write that decides a claim race (S-COMP-1): it marks
+	// the open entry claimed by repID at at and reports won; when the entry is not open (another
+	// rep won, or it expired) it changes nothing and returns the entry as stored.
+	ClaimPoolEntry(ctx context.Context, leadID, repID int64, at time.Time) (won bool, e *PoolEntry, err error)
+	// SetPoolStatus moves an open entry to another status; it reports whether the entry was open.
+	SetPoolStatus(ctx context.Context, leadID int64, status string) (bool, error)
+	InsertClaimAttempt(ctx context.Context, a *ClaimAttempt) error
+	// MarkReleased stamps the rep's latest won claim of the lead as released at at.
+	MarkReleased(ctx context.Context, leadID, repID int64, at time.Time) error
+	// PutOffers records sent offers (ignoring ones already recorded for the lead and rep);
+	// MarkOfferSeen stamps one offer as seen (once), reporting whether it existed.
+	PutOffers(ctx context.Context, offers ...Offer) error
+	MarkOfferSeen(ctx context.Context, leadID, repID int64, at time.Time) (bool, error)
 	// PutSLATimer starts (or replaces) a lead's response timer; DeleteSLATimer stops it.
 	PutSLATimer(ctx context.Context, t SLATimer) error
 	DeleteSLATimer(ctx context.Context, leadID int64) error

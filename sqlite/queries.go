@@ -415,6 +415,9 @@ func (x *queries) EraseLead(ctx context.Context, id int64) error {
 		`UPDATE stage_changes SET lead_id = NULL WHERE lead_id = ?`,
 		`UPDATE assignments SET lead_id = NULL WHERE lead_id = ?`,
 		`DELETE FROM sla_timers WHERE lead_id = ?`,
+		`DELETE FROM pool WHERE lead_id = ?`,
+		`DELETE FROM offers WHERE lead_id = ?`,
+		`UPDATE claims SET lead_id = 0 WHERE lead_id = ?`,
 	} {
 		if _, err := x.q.ExecContext(ctx, stmt, id); err != nil {
 			return fmt.Errorf("erase lead %d: %w", id, err)

@@ -40,6 +40,8 @@ func Run(t *testing.T, open Opener) {
 		{"Costs", testCosts},
 		{"RepsTeamsTerritories", testRepsTeamsTerritories},
 		{"RoutingState", testRoutingState},
+		{"PoolClaimRace", testPoolClaimRace},
+		{"PoolLifecycle", testPoolLifecycle},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -734,6 +736,137 @@ func testRoutingState(t *testing.T, s leadflow.Store) {
 		}
 		if counts, _ := tx.AssignmentCounts(ctx, t0); counts[5]+counts[6] != 3 {
 			t.Fatalf("anonymous assignment counts lost: %v", counts)
+		}
+		return nil
+	})
+}
+
+// testPoolClaimRace: 100 concurrent claims of one pool lead → exactly one winner, decided by the
+// store's conditional write (S-COMP-1); every loser learns who won.
+func testPoolClaimRace(t *testing.T, s leadflow.Store) {
+	ctx := context.Background()
+	l := sampleLead(1)
+	write(t, s, func(tx leadflow.Tx) error {
+		if err := tx.InsertLead(ctx, l); err != nil {
+			return err
+		}
+		return tx.PutPoolEntry(ctx, &leadflow.PoolEntry{LeadID: l.ID, RuleID: "pool", TeamID: 3, Band: "hot", PooledAt: t0, ExpiresAt: t0.Add(time.Hour), Status: leadflow.PoolOpen})
+	})
+	var wins, losses atomic.Int64
+	var wg sync.WaitGroup
+	for rep := int64(1); rep <= 100; rep++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := s.Write(ctx, func(tx leadflow.Tx) error {
+				won, e, err := tx.ClaimPoolEntry(ctx, l.ID, rep, t0.Add(time.Minute))
+				if err != nil {
+					return err
+				}
+				outcome := leadflow.ClaimLost
+				if won {
+					outcome = leadflow.ClaimWon
+					wins.Add(1)
+				} else {
+					losses.Add(1)
+				}
+				if e.Status != leadflow.PoolClaimed || e.ClaimedBy == 0 || won != (e.ClaimedBy == rep) {
+					t.Errorf("rep %d: won=%v entry %+v", rep, won, e)
+				}
+				return tx.InsertClaimAttempt(ctx, &leadflow.ClaimAttempt{LeadID: l.ID, RepID: rep, At: t0.Add(time.Minute), Outcome: outcome, WinnerID: e.ClaimedBy, Band: "hot"})
+			})
+			if err != nil {
+				t.Errorf("claim: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if wins.Load() != 1 || losses.Load() != 99 {
+		t.Fatalf("wins %d losses %d, want 1 and 99", wins.Load(), losses.Load())
+	}
+	read(t, s, func(tx leadflow.ReadTx) error {
+		attempts, err := tx.ClaimAttempts(ctx, l.ID)
+		if err != nil || len(attempts) != 100 {
+			t.Fatalf("attempts: %d %v", len(attempts), err)
+		}
+		won, err := tx.ClaimsSince(ctx, 0, t0)
+		if err != nil || len(won) != 1 || won[0].RepID != won[0].WinnerID {
+			t.Fatalf("won claims: %+v %v", won, err)
+		}
+		return nil
+	})
+}
+
+// testPoolLifecycle: open, expire, re-enter after a release, offers sent and seen, erasure.
+func testPoolLifecycle(t *testing.T, s leadflow.Store) {
+	ctx := context.Background()
+	a, b := sampleLead(1), sampleLead(2)
+	write(t, s, func(tx leadflow.Tx) error {
+		for _, l := range []*leadflow.Lead{a, b} {
+			if err := tx.InsertLead(ctx, l); err != nil {
+				return err
+			}
+			if err := tx.PutPoolEntry(ctx, &leadflow.PoolEntry{LeadID: l.ID, RuleID: "pool", RepIDs: []int64{4, 5}, Band: "warm", Blind: true, Cohort: "2026-W10",
+				PooledAt: t0, ExpiresAt: t0.Add(time.Hour), Status: leadflow.PoolOpen}); err != nil {
+				return err
+			}
+		}
+		return tx.PutOffers(ctx, leadflow.Offer{LeadID: a.ID, RepID: 4, SentAt: t0, Channel: "stream"}, leadflow.Offer{LeadID: a.ID, RepID: 5, SentAt: t0, Channel: "stream"},
+			leadflow.Offer{LeadID: a.ID, RepID: 4, SentAt: t0.Add(time.Second), Channel: "push"}) // a repeat is ignored
+	})
+	read(t, s, func(tx leadflow.ReadTx) error {
+		open, err := tx.OpenPool(ctx)
+		if err != nil || len(open) != 2 || !open[0].Blind || open[0].Cohort != "2026-W10" || len(open[0].RepIDs) != 2 || !open[0].ExpiresAt.Equal(t0.Add(time.Hour)) {
+			t.Fatalf("open pool: %+v %v", open, err)
+		}
+		return nil
+	})
+	write(t, s, func(tx leadflow.Tx) error {
+		if ok, err := tx.SetPoolStatus(ctx, b.ID, leadflow.PoolExpired); err != nil || !ok {
+			t.Fatalf("expire: %v %v", ok, err)
+		}
+		if ok, _ := tx.SetPoolStatus(ctx, b.ID, leadflow.PoolExpired); ok {
+			t.Fatal("expired twice")
+		}
+		if won, _, err := tx.ClaimPoolEntry(ctx, b.ID, 4, t0); won || err != nil {
+			t.Fatalf("claimed an expired entry: %v %v", won, err)
+		}
+		if won, _, err := tx.ClaimPoolEntry(ctx, a.ID, 4, t0.Add(time.Minute)); !won || err != nil {
+			t.Fatalf("claim: %v %v", won, err)
+		}
+		if err := tx.InsertClaimAttempt(ctx, &leadflow.ClaimAttempt{LeadID: a.ID, RepID: 4, At: t0.Add(time.Minute), Outcome: leadflow.ClaimWon, WinnerID: 4, Band: "warm"}); err != nil {
+			return err
+		}
+		if ok, err := tx.MarkOfferSeen(ctx, a.ID, 5, t0.Add(30*time.Second)); !ok || err != nil {
+			t.Fatalf("seen: %v %v", ok, err)
+		}
+		return tx.MarkReleased(ctx, a.ID, 4, t0.Add(2*time.Minute))
+	})
+	read(t, s, func(tx leadflow.ReadTx) error {
+		claims, _ := tx.ClaimsSince(ctx, 4, t0)
+		if len(claims) != 1 || claims[0].ReleasedAt == nil || !claims[0].ReleasedAt.Equal(t0.Add(2*time.Minute)) {
+			t.Fatalf("released claim: %+v", claims)
+		}
+		offers, _ := tx.Offers(ctx, a.ID)
+		if len(offers) != 2 || offers[0].Channel != "stream" || offers[1].SeenAt == nil {
+			t.Fatalf("offers: %+v", offers)
+		}
+		since, _ := tx.PooledSince(ctx, t0)
+		if len(since) != 2 {
+			t.Fatalf("pooled since: %+v", since)
+		}
+		return nil
+	})
+	write(t, s, func(tx leadflow.Tx) error { return tx.EraseLead(ctx, a.ID) })
+	read(t, s, func(tx leadflow.ReadTx) error {
+		if _, err := tx.PoolEntry(ctx, a.ID); code(err) != leadflow.ENOTFOUND {
+			t.Fatalf("erased lead still pooled: %v", err)
+		}
+		if offers, _ := tx.Offers(ctx, a.ID); len(offers) != 0 {
+			t.Fatalf("erased lead's offers kept: %+v", offers)
+		}
+		if claims, _ := tx.ClaimsSince(ctx, 4, t0); len(claims) != 1 || claims[0].LeadID != 0 {
+			t.Fatalf("the anonymous claim count must stay: %+v", claims)
 		}
 		return nil
 	})

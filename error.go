@@ -30,6 +30,9 @@ type Error struct {
 	Code    string
 	Message string
 	Fields  []FieldError
+	// Extra holds machine-readable details a client acts on, e.g. the pool rule that denied a
+	// claim and when the rep may claim again; the HTTP layer adds them to the problem details.
+	Extra map[string]any
 }
 
 // Error implements error.

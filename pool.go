@@ -69,3 +69,13 @@ type Offer struct {
 	Channel string     `json:"channel"`
 	SeenAt  *time.Time `json:"seen_at,omitempty"`
 }
+
+// PushSubscription is a rep's browser subscribed to Web Push (S-NOTIFY-1), as the browser's
+// PushSubscription.toJSON() gives it.
+type PushSubscription struct {
+	RepID     int64     `json:"rep_id"`
+	Endpoint  string    `json:"endpoint"`
+	P256dh    string    `json:"p256dh"`
+	Auth      string    `json:"auth"`
+	CreatedAt time.Time `json:"created_at"`
+}

@@ -38,9 +38,11 @@ var Levels = []string{LevelSenior, LevelStandard, LevelMid, LevelJunior, LevelNe
 
 // Rep is a sales rep who receives leads (S-REP-1).
 type Rep struct {
-	ID     int64  `json:"id"`
-	Name   string `json:"name"`
-	Email  string `json:"email"`
+	ID    int64  `json:"id"`
+	Name  string `json:"name"`
+	Email string `json:"email"`
+	// Phone receives SMS offers when a push was not seen in time (S-NOTIFY-1), E.164 form.
+	Phone  string `json:"phone,omitempty"`
 	TeamID int64  `json:"team_id,omitempty"`
 	// Role is the rep's function, e.g. sdr or ae.
 	Role  string `json:"role,omitempty"`
@@ -103,8 +105,18 @@ func (r *Rep) AwayAt(t time.Time) (Absence, bool) {
 
 // Team groups reps for routing and team competitions (S-REP-4).
 type Team struct {
-	ID        int64     `json:"id"`
-	Name      string    `json:"name"`
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+	// Mode is how the team distributes pool leads (S-COMP-10): open_pool, tiered, speed_to_lead
+	// or round_robin; empty takes the recommendation for the team's size.
+	Mode string `json:"mode,omitempty"`
+	// PausedUntil pauses the team's competition (S-COMP-9): its pool leads are pushed round-robin
+	// until then, and competition resumes by itself.
+	PausedUntil *time.Time `json:"paused_until,omitempty"`
+	// CompetitiveSince is when the team switched to a pool mode.
+	CompetitiveSince *time.Time `json:"competitive_since,omitempty"`
+	// Timezone is the team's time zone (priority windows, the working day); empty means UTC.
+	Timezone  string    `json:"timezone,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }

@@ -88,6 +88,13 @@ type ReadTx interface {
 	ClaimAttempts(ctx context.Context, leadID int64) ([]ClaimAttempt, error)
 	// PooledSince returns the pool entries pooled at or after since (any status).
 	PooledSince(ctx context.Context, since time.Time) ([]PoolEntry, error)
+	// PoolCount counts the main-pool entries (no cohort) of a team and band pooled in [from, until).
+	PoolCount(ctx context.Context, teamID int64, band string, from, until time.Time) (int, error)
+	// RepAssignments returns a rep's assignments made at or after since, oldest first, without
+	// their explanations.
+	RepAssignments(ctx context.Context, repID int64, since time.Time) ([]Assignment, error)
+	// PushSubscriptions returns the Web Push subscriptions of the reps.
+	PushSubscriptions(ctx context.Context, repIDs []int64) ([]PushSubscription, error)
 	// Offers returns the offers of a lead, in send order.
 	Offers(ctx context.Context, leadID int64) ([]Offer, error)
 	// SLATimer returns a lead's running response timer, or nil.
@@ -158,6 +165,10 @@ type Tx interface {
 	// MarkOfferSeen stamps one offer as seen (once), reporting whether it existed.
 	PutOffers(ctx context.Context, offers ...Offer) error
 	MarkOfferSeen(ctx context.Context, leadID, repID int64, at time.Time) (bool, error)
+	// PutPushSubscription stores (or moves to another rep) a subscription by its endpoint;
+	// DeletePushSubscription removes one, reporting whether it existed.
+	PutPushSubscription(ctx context.Context, p PushSubscription) error
+	DeletePushSubscription(ctx context.Context, endpoint string) (bool, error)
 	// PutSLATimer starts (or replaces) a lead's response timer; DeleteSLATimer stops it.
 	PutSLATimer(ctx context.Context, t SLATimer) error
 	DeleteSLATimer(ctx context.Context, leadID int64) error

@@ -165,6 +165,11 @@ func (m *Main) URL() string {
 func (m *Main) Close() error {
 	m.ready.Store(false)
 	var err error
+	if m.Service != nil { // ends the live streams first: Shutdown waits for open connections
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		m.Service.Close(ctx)
+		cancel()
+	}
 	if m.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		err = m.http.Shutdown(ctx)

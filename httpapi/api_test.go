@@ -186,3 +186,18 @@ func fieldNamed(t *testing.T, p map[string]any, field string) string {
 	t.Fatalf("problem does not name field %q: %v", field, p)
 	return ""
 }
+
+// streamStatus opens the live stream as role and returns the status, closing it at once.
+func (e *env) streamStatus(role string) int {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", e.url+"/api/v1/stream", nil)
+	req.Header.Set("Authorization", "Bearer "+e.tokens[role])
+	res, err := e.client.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}

@@ -7,7 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/leadflow/leadflow"
 )
@@ -20,6 +22,22 @@ type Problem struct {
 	Detail   string                `json:"detail,omitempty"`
 	Instance string                `json:"instance,omitempty"`
 	Errors   []leadflow.FieldError `json:"errors,omitempty"`
+	// Extensions are extension members (RFC 9457 §3.2), written beside the standard ones.
+	Extensions map[string]any `json:"-"`
+}
+
+// MarshalJSON writes the standard members and the extension members in one object.
+func (p Problem) MarshalJSON() ([]byte, error) {
+	type plain Problem
+	b, err := json.Marshal(plain(p))
+	if err != nil || len(p.Extensions) == 0 {
+		return b, err
+	}
+	ext, err := json.Marshal(p.Extensions)
+	if err != nil {
+		return nil, err
+	}
+	return append(append(b[:len(b)-1], ','), ext[1:]...), nil
 }
 
 // ProblemBase prefixes problem type URIs; each code has a stable URI.
@@ -60,7 +78,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	p := Problem{Type: ProblemBase + code, Title: http.StatusText(status), Status: status, Detail: leadflow.ErrorMessage(err), Instance: r.URL.Path}
 	var e *leadflow.Error
 	if errors.As(err, &e) {
-		p.Errors = e.Fields
+		p.Errors, p.Extensions = e.Fields, e.Extra
+		if at, ok := e.Extra["retry_at"].(time.Time); ok {
+			w.Header().Set("Retry-After", strconv.Itoa(max(1, int(time.Until(at).Seconds()+0.999))))
+		}
 	}
 	if code == leadflow.EINTERNAL {
 		s.log.Error("request failed", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))

@@ -85,8 +85,12 @@ func TestWeightRecalculation(t *testing.T) {
 		t.Fatalf("first weights: %v", w)
 	}
 	var inputs struct {
-		Rates       struct{ LeadToOpportunity float64 `json:"lead_to_opportunity"` }
-		TeamAverage struct{ LeadToOpportunity float64 `json:"lead_to_opportunity"` } `json:"team_average"`
+		Rates struct {
+			LeadToOpportunity float64 `json:"lead_to_opportunity"`
+		}
+		TeamAverage struct {
+			LeadToOpportunity float64 `json:"lead_to_opportunity"`
+		} `json:"team_average"`
 	}
 	if err := json.Unmarshal(first.Changes[0].Inputs, &inputs); err != nil || inputs.TeamAverage.LeadToOpportunity != 0.5 {
 		t.Fatalf("inputs %s: %v", first.Changes[0].Inputs, err)

@@ -61,6 +61,7 @@ var (
 	anyRole   = []string{leadflow.RoleAdmin, leadflow.RoleManager, leadflow.RoleRep}
 	managers  = []string{leadflow.RoleAdmin, leadflow.RoleManager}
 	admins    = []string{leadflow.RoleAdmin}
+	reps      = []string{leadflow.RoleRep}
 	ingesters = []string{leadflow.RoleAdmin, leadflow.RoleManager, leadflow.RoleIntegration}
 )
 
@@ -121,6 +122,23 @@ func (s *Server) routeTable() []Route {
 		{"POST", "/api/v1/leads/{id}/contact", anyRole, s.logContact},
 		{"POST", "/api/v1/leads/{id}/route", managers, s.routeLead},
 		{"POST", "/api/v1/events", ingesters, s.postEvents},
+		{"POST", "/api/v1/leads/{id}/release", anyRole, s.release},
+		{"GET", "/api/v1/leads/{id}/claims", managers, s.leadClaims},
+
+		{"GET", "/api/v1/pool", anyRole, s.getPool},
+		{"POST", "/api/v1/pool/{lead_id}/claim", reps, s.claim},
+		{"POST", "/api/v1/pool/{lead_id}/seen", reps, s.seen},
+		{"GET", streamPath, anyRole, s.stream},
+		{"GET", "/api/v1/competition", managers, s.getCompetition},
+		{"PUT", "/api/v1/competition", admins, s.putCompetition},
+		{"POST", "/api/v1/competition/rank-tiers", admins, s.rankTiers},
+		{"POST", "/api/v1/teams/{id}/pause", managers, s.pause},
+		{"POST", "/api/v1/teams/{id}/resume", managers, s.resume},
+		{"GET", "/api/v1/notifications", admins, s.getNotifications},
+		{"PUT", "/api/v1/notifications", admins, s.putNotifications},
+		{"GET", "/api/v1/push/vapid-key", anyRole, s.vapidKey},
+		{"POST", "/api/v1/push/subscriptions", reps, s.subscribePush},
+		{"GET", "/api/v1/analytics/pool", managers, s.poolAnalytics},
 
 		{"GET", "/api/v1/scoring/model", managers, s.getModel},
 		{"PUT", "/api/v1/scoring/model", admins, s.putModel},
@@ -164,6 +182,9 @@ type statusWriter struct {
 	status int
 }
 
+// Unwrap lets http.ResponseController reach the connection (flushes for the live stream).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 func (w *statusWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
@@ -189,7 +210,7 @@ func (s *Server) wrap(rt Route) http.Handler {
 			lat.Observe(time.Since(start).Seconds())
 			s.requests.WithLabelValues(name, strconv.Itoa(sw.status)).Inc()
 		}()
-		if rt.Roles != nil {
+		if rt.Roles != nil && rt.Pattern != streamPath {
 			select {
 			case s.inflight <- struct{}{}:
 				defer func() { <-s.inflight }()
@@ -263,10 +284,13 @@ func writeReplay(w http.ResponseWriter, rp *service.Replay) error {
 	return err
 }
 
-func pathID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+func pathID(r *http.Request) (int64, error) { return pathIDNamed(r, "id") }
+
+// pathIDNamed parses the positive integer path parameter name.
+func pathIDNamed(r *http.Request, name string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, badRequest("id", "must be a positive integer")
+		return 0, badRequest(name, "must be a positive integer")
 	}
 	return id, nil
 }

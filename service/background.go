@@ -67,6 +67,7 @@ func (s *Service) Background(ctx context.Context, sweepEvery, refreshEvery time.
 	defer recalc.Stop()
 	feeds := &http.Client{Timeout: 30 * time.Second}
 	s.KickRescore()
+	go s.offers.run(ctx) // live pool offers (S-NOTIFY-1); returns when ctx ends
 	for {
 		select {
 		case <-ctx.Done():
@@ -86,6 +87,15 @@ func (s *Service) Background(ctx context.Context, sweepEvery, refreshEvery time.
 				}
 			}
 		case <-sla.C:
+			for { // pool expiry (S-COMP-3), then response timers
+				n, err := s.PoolSweep(ctx)
+				if err != nil && ctx.Err() == nil {
+					s.log.Error("pool expiry", slog.Any("err", err))
+				}
+				if err != nil || n < PoolSweepChunk {
+					break
+				}
+			}
 			for {
 				n, err := s.SLASweep(ctx)
 				if err != nil && ctx.Err() == nil {
@@ -100,6 +110,9 @@ func (s *Service) Background(ctx context.Context, sweepEvery, refreshEvery time.
 				s.log.Error("calendar sync", slog.Any("err", err))
 			}
 		case <-recalc.C:
+			if err := s.rankTiersIfDue(ctx); err != nil && ctx.Err() == nil {
+				s.log.Error("tier ranking", slog.Any("err", err))
+			}
 			if _, err := s.RecalculateWeights(ctx, Actor{Name: "scheduled recalculation", Role: leadflow.RoleAdmin}, false); err != nil && ctx.Err() == nil {
 				s.log.Error("weight recalculation", slog.Any("err", err))
 			}

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"github.com/leadflow/leadflow/compete"
 	"math"
 	"net/url"
 	"regexp"
@@ -242,11 +243,18 @@ func validateRep(ctx context.Context, tx leadflow.ReadTx, r *leadflow.Rep) []lea
 }
 
 func validateTeam(_ context.Context, _ leadflow.ReadTx, t *leadflow.Team) []leadflow.FieldError {
+	var fe []leadflow.FieldError
 	t.Name = strings.TrimSpace(t.Name)
 	if t.Name == "" || len(t.Name) > 200 {
-		return []leadflow.FieldError{{Field: "name", Reason: "is required, at most 200 characters"}}
+		fe = append(fe, leadflow.FieldError{Field: "name", Reason: "is required, at most 200 characters"})
 	}
-	return nil
+	if t.Mode != "" && !compete.Mode(t.Mode).Valid() {
+		fe = append(fe, leadflow.FieldError{Field: "mode", Reason: "must be open_pool, tiered, speed_to_lead or round_robin"})
+	}
+	if t.Timezone != "" && !validTimezone(t.Timezone) {
+		fe = append(fe, leadflow.FieldError{Field: "timezone", Reason: "must be an IANA time zone such as Europe/Berlin"})
+	}
+	return fe
 }
 
 func validateTerritory(_ context.Context, _ leadflow.ReadTx, t *leadflow.Territory) []leadflow.FieldError {

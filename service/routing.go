@@ -24,6 +24,12 @@ const (
 	// over the rep's quota (deals a month): 0–50% → 10 leads, 50–75% → 12, 75–100% → 15, ≥ 100%
 	// → 20 (S-DIST-8). A rep whose week's allocation is used is skipped; shares follow allocations.
 	MethodQuota = "quota_progressive"
+	// MethodPool releases leads to the team's competitive claim pool (S-COMP-1); the first rep to
+	// claim wins. A paused team, a team whose mode has no pool, and leads the quality mix holds
+	// back are pushed round-robin instead.
+	MethodPool = "pool"
+	// MethodClaim marks assignments made by a claim from the pool.
+	MethodClaim = "claim"
 )
 
 // Weight sources of the weighted method (S-DIST-3, static part).
@@ -68,7 +74,7 @@ type RoutingRule struct {
 // compiledRule is a rule with its conditions compiled.
 type compiledRule struct {
 	RoutingRule
-	match *score.LeadMatcher
+	match  *score.LeadMatcher
 	repSet map[int64]bool // RepIDs as a set; nil for a team rule
 }
 
@@ -92,8 +98,11 @@ func compileRouting(rules []RoutingRule) ([]compiledRule, error) {
 			bad(at+".id", fmt.Sprintf("%q is used by an earlier rule", r.ID))
 		}
 		seen[r.ID] = true
-		if !slices.Contains([]string{MethodRoundRobin, MethodWeighted, MethodCapacity, MethodQuota}, r.Method) {
-			bad(at+".method", "must be round_robin, weighted, capacity or quota_progressive")
+		if !slices.Contains([]string{MethodRoundRobin, MethodWeighted, MethodCapacity, MethodQuota, MethodPool}, r.Method) {
+			bad(at+".method", "must be round_robin, weighted, capacity, quota_progressive or pool")
+		}
+		if r.Method == MethodPool && r.TeamID == 0 {
+			bad(at+".team_id", "a pool rule sends leads to a team's claim pool: give team_id")
 		}
 		if r.Weights != "" && (r.Method != MethodWeighted || !slices.Contains([]string{WeightsStatic, WeightsLevel, WeightsTier}, r.Weights)) {
 			bad(at+".weights", "applies to the weighted method and must be static, level or tier")
@@ -232,39 +241,63 @@ func (s *Service) routeInTx(ctx context.Context, tx leadflow.Tx, fx *effects, l 
 	if len(rules) == 0 || l.OwnerID != 0 {
 		return nil
 	}
-	cfg, err := s.routingConfigFor(ctx, tx)
+	env, err := s.newRoutingEnv(ctx, tx, now, exclude)
 	if err != nil {
 		return err
 	}
-	env := &routingEnv{ctx: ctx, tx: tx, now: now, reps: cfg.reps, territory: cfg.territories, capSince: map[time.Time]map[int64]int64{}, exclude: exclude}
 	var tried []RuleTry
 	for _, r := range rules {
 		if !r.match.Match(l) {
 			continue
 		}
-		decisions, weights, err := env.candidates(r, l)
-		if err != nil {
-			return err
-		}
-		if r.Source != nil && len(weights) > 0 {
-			if err := s.sourceWeights(ctx, tx, r, decisions, weights, now); err != nil {
+		if r.Method == MethodPool {
+			pooled, push, err := s.poolInTx(ctx, tx, fx, l, r, a, reason, now)
+			if err != nil || pooled {
 				return err
 			}
+			r = push // competition paused, off, or the lead held back: pushed instead
 		}
-		if len(weights) == 0 {
-			tried = append(tried, RuleTry{RuleID: r.ID, Candidates: decisions})
-			continue
-		}
-		repID, ex, err := s.pick(ctx, tx, r, decisions, weights, now)
-		if err != nil {
+		done, err := s.pushByRule(env, fx, l, r, &tried, a, reason)
+		if err != nil || done {
 			return err
 		}
-		ex.Skipped = tried
-		return s.assign(ctx, tx, fx, l, repID, r, ex, a, reason, now)
 	}
 	fx.history = append(fx.history, leadflow.HistoryEntry{LeadID: l.ID, At: now, Actor: a.Name, Kind: leadflow.HistoryOwner, Field: "owner",
 		Reason: fmt.Sprintf("not routed: no matching rule had an eligible rep (%d rules tried)", len(tried))})
 	return nil
+}
+
+// pushByRule assigns l to one of r's eligible reps, or records in tried why nobody was eligible.
+func (s *Service) pushByRule(env *routingEnv, fx *effects, l *leadflow.Lead, r compiledRule, tried *[]RuleTry, a Actor, reason string) (bool, error) {
+	ctx, tx, now := env.ctx, env.tx, env.now
+	decisions, weights, err := env.candidates(r, l)
+	if err != nil {
+		return false, err
+	}
+	if r.Source != nil && len(weights) > 0 {
+		if err := s.sourceWeights(ctx, tx, r, decisions, weights, now); err != nil {
+			return false, err
+		}
+	}
+	if len(weights) == 0 {
+		*tried = append(*tried, RuleTry{RuleID: r.ID, Candidates: decisions})
+		return false, nil
+	}
+	repID, ex, err := s.pick(ctx, tx, r, decisions, weights, now)
+	if err != nil {
+		return false, err
+	}
+	ex.Skipped = *tried
+	return true, s.assign(ctx, tx, fx, l, repID, r, ex, a, reason, now)
+}
+
+// newRoutingEnv prepares one routing decision inside tx.
+func (s *Service) newRoutingEnv(ctx context.Context, tx leadflow.Tx, now time.Time, exclude map[int64]string) (*routingEnv, error) {
+	cfg, err := s.routingConfigFor(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	return &routingEnv{ctx: ctx, tx: tx, now: now, reps: cfg.reps, territory: cfg.territories, capSince: map[time.Time]map[int64]int64{}, exclude: exclude}, nil
 }
 
 // routingEnv caches what eligibility checks read during one decision.

@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/leadflow/leadflow/compete"
+	"github.com/leadflow/leadflow/notify"
 	"log/slog"
 	"sync"
 	"time"
@@ -72,6 +74,7 @@ type Service struct {
 	subs    []Subscription
 	ingest  IngestSettings
 	routing []compiledRule
+	compete compete.Config
 	recalc  RecalcPolicy
 	// frozen holds the performance figures of the last weight recalculation (S-DIST-4).
 	frozen *PerformanceSnapshot
@@ -85,6 +88,35 @@ type Service struct {
 
 	rotMu     sync.Mutex
 	rotations map[string]*cachedRotation // by rotation key; see pick
+
+	// hub carries live events to SSE streams; offers publishes pool offers on it (S-NOTIFY).
+	hub      *notify.Hub
+	offers   *offerBoard
+	notifier notifier
+
+	locMu     sync.Mutex
+	locations map[string]*time.Location
+}
+
+// Hub is the live event hub that GET /stream subscribes to.
+func (s *Service) Hub() *notify.Hub { return s.hub }
+
+// location loads an IANA time zone once; "" and unknown names are UTC.
+func (s *Service) location(name string) *time.Location {
+	if name == "" {
+		return time.UTC
+	}
+	s.locMu.Lock()
+	defer s.locMu.Unlock()
+	if loc, ok := s.locations[name]; ok {
+		return loc
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		loc = time.UTC
+	}
+	s.locations[name] = loc
+	return loc
 }
 
 // routingConfig is the cached, read-only rep and territory data routing decides on.
@@ -109,11 +141,22 @@ func New(ctx context.Context, st leadflow.Store, opts Options) (*Service, error)
 		opts.OnWebhooks = func() {}
 	}
 	s := &Service{store: st, clock: opts.Clock, log: opts.Logger, kickWH: opts.OnWebhooks, kickRS: make(chan struct{}, 1), tokens: &actorCache{m: map[string]cachedActor{}}, rotations: map[string]*cachedRotation{},
-		life: lifecycle.DefaultConfig(), ingest: IngestSettings{CreateLeadsFromEvents: true}}
+		life: lifecycle.DefaultConfig(), ingest: IngestSettings{CreateLeadsFromEvents: true}, locations: map[string]*time.Location{}}
+	s.hub = notify.NewHub(notify.HubOptions{Clock: s.clock.Now, Logger: s.log})
+	s.offers = newOfferBoard(s, s.hub)
 	if err := s.reload(ctx); err != nil {
 		return nil, err
 	}
+	if err := s.loadNotify(ctx); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// Close ends the live streams and drains queued notifications (bounded by ctx).
+func (s *Service) Close(ctx context.Context) {
+	s.hub.Close()
+	s.closeNotify(ctx)
 }
 
 // Store returns the underlying store.
@@ -156,9 +199,10 @@ func (s *Service) reload(ctx context.Context) error {
 	life, subs, ingest := lifecycle.DefaultConfig(), []Subscription(nil), IngestSettings{CreateLeadsFromEvents: true}
 	var rules []RoutingRule
 	recalc := DefaultRecalcPolicy()
+	comp := compete.DefaultConfig()
 	var frozen *PerformanceSnapshot
 	err = s.store.Read(ctx, func(tx leadflow.ReadTx) error {
-		for key, dst := range map[string]any{settingLifecycle: &life, settingSubscriptions: &subs, settingIngest: &ingest, settingRouting: &rules, settingRecalc: &recalc, settingPerfSnapshot: &frozen} {
+		for key, dst := range map[string]any{settingLifecycle: &life, settingSubscriptions: &subs, settingIngest: &ingest, settingRouting: &rules, settingRecalc: &recalc, settingPerfSnapshot: &frozen, settingCompetition: &comp} {
 			b, err := tx.Setting(ctx, key)
 			if err != nil {
 				return err
@@ -179,7 +223,7 @@ func (s *Service) reload(ctx context.Context) error {
 		return fmt.Errorf("stored routing rules: %w", err)
 	}
 	s.mu.Lock()
-	s.model, s.life, s.subs, s.ingest, s.routing, s.recalc, s.frozen = compiled, life, subs, ingest, routing, recalc, frozen
+	s.model, s.life, s.subs, s.ingest, s.routing, s.recalc, s.frozen, s.compete = compiled, life, subs, ingest, routing, recalc, frozen, comp
 	s.mu.Unlock()
 	return nil
 }
@@ -247,6 +291,11 @@ func (s *Service) write(ctx context.Context, fn func(tx leadflow.Tx, fx *effects
 	if err == nil && fx.webhooks > 0 {
 		s.kickWH()
 	}
+	if err == nil {
+		for _, f := range fx.after {
+			f()
+		}
+	}
 	return err
 }
 
@@ -256,6 +305,9 @@ func (s *Service) write(ctx context.Context, fn func(tx leadflow.Tx, fx *effects
 type effects struct {
 	webhooks int
 	history  []leadflow.HistoryEntry
+	// after runs once the transaction committed: live events and notifications, which must never
+	// run inside it nor for a write that was rolled back.
+	after []func()
 }
 
 // read runs fn on a read view.

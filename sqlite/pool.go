@@ -235,3 +235,52 @@ func (x *queries) Offers(ctx context.Context, leadID int64) ([]leadflow.Offer, e
 	}
 	return out, rows.Err()
 }
+
+func (x *queries) PoolCount(ctx context.Context, teamID int64, band string, from, until time.Time) (int, error) {
+	var n int
+	err := x.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM pool WHERE pooled_at >= ? AND pooled_at < ? AND team_id = ? AND band = ? AND cohort = ''`,
+		ms(from), ms(until), teamID, band).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("pool count: %w", err)
+	}
+	return n, nil
+}
+
+func (x *queries) PushSubscriptions(ctx context.Context, repIDs []int64) ([]leadflow.PushSubscription, error) {
+	if len(repIDs) == 0 {
+		return nil, nil
+	}
+	rows, err := x.q.QueryContext(ctx, `SELECT rep_id, endpoint, p256dh, auth, created_at FROM push_subscriptions
+		WHERE rep_id IN (SELECT value FROM json_each(?)) ORDER BY rep_id, endpoint`, "["+joinIDs(repIDs)+"]")
+	if err != nil {
+		return nil, fmt.Errorf("push subscriptions: %w", err)
+	}
+	defer rows.Close()
+	var out []leadflow.PushSubscription
+	for rows.Next() {
+		var p leadflow.PushSubscription
+		var created int64
+		if err := rows.Scan(&p.RepID, &p.Endpoint, &p.P256dh, &p.Auth, &created); err != nil {
+			return nil, err
+		}
+		p.CreatedAt = fromMS(created)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+func (x *queries) PutPushSubscription(ctx context.Context, p leadflow.PushSubscription) error {
+	_, err := x.q.ExecContext(ctx, `INSERT INTO push_subscriptions (endpoint, rep_id, p256dh, auth, created_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (endpoint) DO UPDATE SET rep_id = excluded.rep_id, p256dh = excluded.p256dh, auth = excluded.auth`,
+		p.Endpoint, p.RepID, p.P256dh, p.Auth, ms(p.CreatedAt))
+	return mapErr(err, "push subscription")
+}
+
+func (x *queries) DeletePushSubscription(ctx context.Context, endpoint string) (bool, error) {
+	res, err := x.q.ExecContext(ctx, `DELETE FROM push_subscriptions WHERE endpoint = ?`, endpoint)
+	if err != nil {
+		return false, fmt.Errorf("push subscription: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}

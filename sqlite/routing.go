@@ -135,7 +135,16 @@ func (x *queries) SetLeadOwner(ctx context.Context, leadID, ownerID int64, at ti
 }
 
 func (x *queries) AssignmentsBetween(ctx context.Context, from, until time.Time) ([]leadflow.Assignment, error) {
-	rows, err := x.q.QueryContext(ctx, `SELECT id, lead_id, rep_id, rule_id, method, at, actor, reason FROM assignments WHERE at >= ? AND at < ? ORDER BY at, id`, ms(from), ms(until))
+	return x.assignmentsWhere(ctx, `at >= ? AND at < ?`, ms(from), ms(until))
+}
+
+func (x *queries) RepAssignments(ctx context.Context, repID int64, since time.Time) ([]leadflow.Assignment, error) {
+	return x.assignmentsWhere(ctx, `at >= ? AND rep_id = ?`, ms(since), repID)
+}
+
+// assignmentsWhere lists assignments without their explanations, oldest first.
+func (x *queries) assignmentsWhere(ctx context.Context, where string, args ...any) ([]leadflow.Assignment, error) {
+	rows, err := x.q.QueryContext(ctx, `SELECT id, lead_id, rep_id, rule_id, method, at, actor, reason FROM assignments WHERE `+where+` ORDER BY at, id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("assignments: %w", err)
 	}

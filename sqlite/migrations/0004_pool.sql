@@ -42,3 +42,13 @@ CREATE TABLE offers (
     seen_at INTEGER,
     PRIMARY KEY (lead_id, rep_id)
 ) WITHOUT ROWID;
+
+-- Web Push subscriptions of reps' browsers (S-NOTIFY-1).
+CREATE TABLE push_subscriptions (
+    endpoint   TEXT PRIMARY KEY,
+    rep_id     INTEGER NOT NULL,
+    p256dh     TEXT    NOT NULL,
+    auth       TEXT    NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX push_subscriptions_rep ON push_subscriptions (rep_id);

@@ -1,0 +1,319 @@
+package service
+
+import (
+	"container/heap"
+	"context"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/leadflow/leadflow"
+	"github.com/leadflow/leadflow/compete"
+	"github.com/leadflow/leadflow/notify"
+)
+
+// Live event types on the stream (S-NOTIFY-1).
+const (
+	EventOffer   = "pool.offer"   // a pool lead is now visible to the rep (and maybe claimable)
+	EventClaimed = "pool.claimed" // a lead the rep was offered was claimed by someone else
+	EventClosed  = "pool.closed"  // a lead the rep was offered left the pool unclaimed
+	EventPooled  = "pool.entered" // managers: a lead entered a pool
+)
+
+// offerBoard publishes pool offers to the live hub at the moment each rep becomes eligible
+// (S-NOTIFY-1, S-NOTIFY-4): reps whose offer opens at the same moment get it in one Publish, so
+// they receive it at the same time; reps whose tier delay or head start makes them wait get it
+// when the wait ends, not before. It tracks who was offered what (also recorded as offers in the
+// store, S-NOTIFY-3) so that "claimed by someone else" reaches exactly those reps.
+//
+// Goroutine ownership: run owns the timer loop; entered, claimed and closed are called after
+// commits from any goroutine. Offers are recorded in the store by run's batches, never inside
+// the transaction that pooled the lead.
+type offerBoard struct {
+	s   *Service
+	hub *notify.Hub
+
+	mu      sync.Mutex
+	jobs    offerJobs
+	offered map[int64]map[int64]time.Time // lead → rep → when it was sent the offer
+	pending []leadflow.Offer              // sent offers waiting to be recorded
+	kick    chan struct{}
+}
+
+func newOfferBoard(s *Service, hub *notify.Hub) *offerBoard {
+	return &offerBoard{s: s, hub: hub, offered: map[int64]map[int64]time.Time{}, kick: make(chan struct{}, 1)}
+}
+
+// offerJob is a moment at which some rep's offer of a lead opens, or, with sms, at which reps
+// that have not seen their offer get the SMS backup.
+type offerJob struct {
+	at     time.Time
+	leadID int64
+	sms    []int64
+}
+
+type offerJobs []offerJob
+
+func (h offerJobs) Len() int           { return len(h) }
+func (h offerJobs) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
+func (h offerJobs) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *offerJobs) Push(x any)        { *h = append(*h, x.(offerJob)) }
+func (h *offerJobs) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// entered offers a lead that entered (or re-entered) the pool: managers at once, every rep whose
+// offer is open now at once, and the others at their moment.
+func (b *offerBoard) entered(e leadflow.PoolEntry, preview compete.LeadPreview) {
+	b.mu.Lock()
+	b.offered[e.LeadID] = map[int64]time.Time{}
+	b.mu.Unlock()
+	cfg := b.s.Competition()
+	full := preview
+	full.Blind = e.Blind
+	_, _ = b.hub.PublishJSON(EventPooled, map[string]any{"lead_id": e.LeadID, "team_id": e.TeamID, "band": e.Band, "blind": e.Blind,
+		"cohort": e.Cohort, "pooled_at": e.PooledAt, "expires_at": e.ExpiresAt, "preview": full, "premium": cfg.Premium(e.Band)}, notify.ToManagers())
+	b.offer(e, preview)
+	o := compete.OfferContent(b.s.clock.Now(), poolLead(&e), preview, cfg)
+	o.ExpiresAt = e.ExpiresAt
+	b.s.announce(o)
+}
+
+// sentAt returns when the rep was sent the offer of a lead, if this node sent it.
+func (b *offerBoard) sentAt(leadID, repID int64) (time.Time, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	t, ok := b.offered[leadID][repID]
+	return t, ok
+}
+
+// smsLater schedules the SMS backup of an offer for reps (S-NOTIFY-1).
+func (b *offerBoard) smsLater(leadID int64, reps []int64, at time.Time) {
+	b.mu.Lock()
+	heap.Push(&b.jobs, offerJob{at: at, leadID: leadID, sms: slices.Clone(reps)})
+	b.mu.Unlock()
+}
+
+// offer publishes the lead to every rep whose offer has opened and who was not offered it yet,
+// and schedules the next opening.
+func (b *offerBoard) offer(e leadflow.PoolEntry, preview compete.LeadPreview) {
+	ctx := context.Background()
+	now := b.s.clock.Now()
+	cfg := b.s.Competition()
+	var pt *poolTeam
+	if err := b.s.read(ctx, func(tx leadflow.ReadTx) error {
+		var err error
+		pt, err = b.s.loadPoolTeam(ctx, tx, e.TeamID, e.PooledAt)
+		return err
+	}); err != nil {
+		b.s.log.Error("pool offer", slog.Int64("lead_id", e.LeadID), slog.Any("err", err))
+		return
+	}
+	type group struct {
+		claimAt   time.Time
+		claimable bool
+	}
+	groups := map[group][]int64{}
+	var next time.Time
+	b.mu.Lock()
+	done := b.offered[e.LeadID]
+	if done == nil {
+		done = map[int64]time.Time{}
+		b.offered[e.LeadID] = done
+	}
+	for _, rep := range pt.members {
+		if _, sent := done[rep.ID]; sent || (len(e.RepIDs) > 0 && !slices.Contains(e.RepIDs, rep.ID)) {
+			continue
+		}
+		v := compete.See(now, pt.state, poolLead(&e), b.s.competeRep(rep), cfg)
+		if !v.Visible && v.SeeAt.IsZero() {
+			continue
+		}
+		if now.Before(v.SeeAt) {
+			if next.IsZero() || v.SeeAt.Before(next) {
+				next = v.SeeAt
+			}
+			continue
+		}
+		if !v.Visible {
+			continue
+		}
+		done[rep.ID] = now
+		g := group{claimAt: v.ClaimAt, claimable: v.Claimable}
+		groups[g] = append(groups[g], rep.ID)
+	}
+	if !next.IsZero() && next.Before(e.ExpiresAt) {
+		heap.Push(&b.jobs, offerJob{at: next, leadID: e.LeadID})
+	}
+	b.mu.Unlock()
+	if !next.IsZero() {
+		select {
+		case b.kick <- struct{}{}:
+		default:
+		}
+	}
+	offer := compete.OfferContent(now, poolLead(&e), preview, cfg)
+	offer.ExpiresAt, offer.TimeLeftSeconds = e.ExpiresAt, int64(max(e.ExpiresAt.Sub(now), 0)/time.Second)
+	for g, reps := range groups {
+		ev, err := b.hub.PublishJSON(EventOffer, map[string]any{"offer": offer, "claimable": g.claimable, "claim_at": g.claimAt}, notify.ToReps(reps...))
+		if err != nil {
+			b.s.log.Error("pool offer", slog.Any("err", err))
+			continue
+		}
+		b.mu.Lock()
+		for _, id := range reps {
+			b.pending = append(b.pending, leadflow.Offer{LeadID: e.LeadID, RepID: id, SentAt: ev.Time, Channel: "stream"})
+		}
+		b.mu.Unlock()
+		b.s.notifyOffer(e, offer, reps)
+	}
+}
+
+// claimed tells every other rep offered the lead that it is gone, and managers who won it.
+func (b *offerBoard) claimed(e leadflow.PoolEntry, winner int64, name string, at time.Time) {
+	reps := b.forget(e.LeadID, winner)
+	payload := map[string]any{"lead_id": e.LeadID, "claimed_by": winner, "claimed_by_name": name, "claimed_at": at}
+	if len(reps) > 0 {
+		_, _ = b.hub.PublishJSON(EventClaimed, payload, notify.ToReps(reps...))
+	}
+	_, _ = b.hub.PublishJSON(EventClaimed, payload, notify.ToManagers())
+}
+
+// closed tells the reps offered a lead that it left the pool unclaimed (expired or withdrawn).
+func (b *offerBoard) closed(e leadflow.PoolEntry, why string) {
+	reps := b.forget(e.LeadID, 0)
+	payload := map[string]any{"lead_id": e.LeadID, "status": why}
+	if len(reps) > 0 {
+		_, _ = b.hub.PublishJSON(EventClosed, payload, notify.ToReps(reps...))
+	}
+	_, _ = b.hub.PublishJSON(EventClosed, payload, notify.ToManagers())
+}
+
+// forget drops a lead's offer tracking and returns the reps it was offered to, except skip.
+func (b *offerBoard) forget(leadID, skip int64) []int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []int64
+	for id := range b.offered[leadID] {
+		if id != skip {
+			out = append(out, id)
+		}
+	}
+	delete(b.offered, leadID)
+	slices.Sort(out)
+	return out
+}
+
+// offerTick is how often the board checks for offers that opened; a tier-2 rep gets its offer
+// at most this late after its delay ends.
+const offerTick = 50 * time.Millisecond
+
+// run publishes delayed offers when they open and records sent offers in batches, until ctx
+// ends. At start it restores the tracking of open pool leads from the store.
+func (b *offerBoard) run(ctx context.Context) {
+	b.restore(ctx)
+	t := time.NewTicker(offerTick)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			b.flush(context.WithoutCancel(ctx))
+			return
+		case <-t.C:
+		case <-b.kick:
+		}
+		now := b.s.clock.Now()
+		var due []int64
+		var sms []offerJob
+		b.mu.Lock()
+		for b.jobs.Len() > 0 && !now.Before(b.jobs[0].at) {
+			j := heap.Pop(&b.jobs).(offerJob)
+			switch {
+			case j.sms != nil:
+				sms = append(sms, j)
+			case !slices.Contains(due, j.leadID):
+				due = append(due, j.leadID)
+			}
+		}
+		b.mu.Unlock()
+		for _, id := range due {
+			b.reoffer(ctx, id)
+		}
+		b.flush(ctx)
+		for _, j := range sms {
+			b.s.smsBackup(ctx, j.leadID, j.sms)
+		}
+	}
+}
+
+// reoffer offers an open lead to the reps whose offer opened since.
+func (b *offerBoard) reoffer(ctx context.Context, leadID int64) {
+	var e *leadflow.PoolEntry
+	var l *leadflow.Lead
+	err := b.s.read(ctx, func(tx leadflow.ReadTx) error {
+		var err error
+		if e, err = tx.PoolEntry(ctx, leadID); err != nil {
+			return err
+		}
+		l, err = tx.LeadByID(ctx, leadID)
+		return err
+	})
+	if err != nil || e.Status != leadflow.PoolOpen {
+		return
+	}
+	b.offer(*e, compete.PreviewOf(l))
+}
+
+// restore rebuilds the tracking of the open pool after a start: offers already recorded count as
+// sent, and every open lead is checked at once for offers that opened while the node was down.
+func (b *offerBoard) restore(ctx context.Context) {
+	var open []leadflow.PoolEntry
+	sent := map[int64][]leadflow.Offer{}
+	err := b.s.read(ctx, func(tx leadflow.ReadTx) error {
+		var err error
+		if open, err = tx.OpenPool(ctx); err != nil {
+			return err
+		}
+		for _, e := range open {
+			if sent[e.LeadID], err = tx.Offers(ctx, e.LeadID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.s.log.Error("restore pool offers", slog.Any("err", err))
+		return
+	}
+	now := b.s.clock.Now()
+	b.mu.Lock()
+	for _, e := range open {
+		done := map[int64]time.Time{}
+		for _, o := range sent[e.LeadID] {
+			if !o.SentAt.Before(e.PooledAt) {
+				done[o.RepID] = o.SentAt
+			}
+		}
+		b.offered[e.LeadID] = done
+		heap.Push(&b.jobs, offerJob{at: now, leadID: e.LeadID})
+	}
+	b.mu.Unlock()
+}
+
+// flush records the sent offers (S-NOTIFY-3) in one write.
+func (b *offerBoard) flush(ctx context.Context) {
+	b.mu.Lock()
+	batch := b.pending
+	b.pending = nil
+	b.mu.Unlock()
+	if len(batch) == 0 {
+		return
+	}
+	if err := b.s.store.Write(ctx, func(tx leadflow.Tx) error { return tx.PutOffers(ctx, batch...) }); err != nil && ctx.Err() == nil {
+		b.s.log.Error("record offers", slog.Int("offers", len(batch)), slog.Any("err", err))
+	}
+}

@@ -226,3 +226,12 @@ func (s *Server) poolAnalytics(w http.ResponseWriter, r *http.Request, _ service
 	}
 	return writeJSON(w, http.StatusOK, rep)
 }
+
+// speedToLead ranks reps by response speed (S-COMP-4).
+func (s *Server) speedToLead(w http.ResponseWriter, r *http.Request, _ service.Actor) error {
+	items, err := s.svc.SpeedToLead(r.Context(), service.DefaultPerformanceWindow)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"items": items})
+}

@@ -486,3 +486,33 @@ func TestReleaseChurn(t *testing.T) {
 		}
 	}
 }
+
+// TestSpeedToLeadMode proves S-COMP-4: a team in speed-to-lead mode gets its pool rule's leads
+// pushed (no pool), each with a response timer, and reps are ranked by how fast they respond.
+func TestSpeedToLeadMode(t *testing.T) {
+	t.Parallel()
+	p := newPoolEnv(t, "speed_to_lead", nil)
+	fast, slow := p.addRep("Fay", nil), p.addRep("Sol", nil)
+	p.putRules(map[string]any{"id": "pool", "team_id": p.team.ID, "method": "pool", "sla_minutes": 30})
+	leads := map[int64][]int64{}
+	for i := 0; i < 4; i++ {
+		l := p.lead(fmt.Sprintf("s2l%d@x.example", i), "warm")
+		if l.OwnerID == 0 {
+			t.Fatal("speed-to-lead pushes, it does not pool")
+		}
+		leads[l.OwnerID] = append(leads[l.OwnerID], l.ID)
+	}
+	p.clock.Advance(2 * time.Minute)
+	for _, id := range leads[fast.ID] {
+		p.must(http.StatusOK, p.asRep(fast.ID, "POST", "/api/v1/leads/"+itoa(id)+"/contact", nil))
+	}
+	p.clock.Advance(20 * time.Minute)
+	for _, id := range leads[slow.ID] {
+		p.must(http.StatusOK, p.asRep(slow.ID, "POST", "/api/v1/leads/"+itoa(id)+"/contact", nil))
+	}
+	var rank struct{ Items []service.SpeedRank }
+	p.must(http.StatusOK, p.do("GET", "/api/v1/analytics/speed-to-lead", leadflow.RoleManager, nil)).json(t, &rank)
+	if len(rank.Items) != 2 || rank.Items[0].RepID != fast.ID || rank.Items[0].MedianResponseMinutes != 2 || rank.Items[1].MedianResponseMinutes != 22 {
+		t.Fatalf("ranking: %+v", rank.Items)
+	}
+}

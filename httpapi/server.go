@@ -139,6 +139,7 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/api/v1/push/vapid-key", anyRole, s.vapidKey},
 		{"POST", "/api/v1/push/subscriptions", reps, s.subscribePush},
 		{"GET", "/api/v1/analytics/pool", managers, s.poolAnalytics},
+		{"GET", "/api/v1/analytics/speed-to-lead", managers, s.speedToLead},
 
 		{"GET", "/api/v1/scoring/model", managers, s.getModel},
 		{"PUT", "/api/v1/scoring/model", admins, s.putModel},

@@ -231,8 +231,9 @@ func (d *Dispatcher) deliver(q *queue, j job) Result {
 		}
 		ctx, cancel := context.WithTimeout(d.ctx, d.opts.Timeout)
 		if !o.ExpiresAt.IsZero() {
-			// No point finishing an attempt after the claim window closed.
-			ctx, cancel = withDeadline(ctx, cancel, o.ExpiresAt)
+			// No point finishing an attempt after the claim window closed. The window is on the
+			// dispatcher's clock (which may be injected); context deadlines are wall-clock.
+			ctx, cancel = withDeadline(ctx, cancel, time.Now().Add(o.ExpiresAt.Sub(now)))
 		}
 		status, err := q.ch.Send(ctx, j.d.Target, o)
 		cancel()

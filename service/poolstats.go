@@ -100,3 +100,57 @@ func (s *Service) PoolAnalytics(ctx context.Context, from, to time.Time) (*PoolR
 	})
 	return out, err
 }
+
+// SpeedRank is one rep's place in the speed-to-lead ranking (S-COMP-4).
+type SpeedRank struct {
+	Rank                  int     `json:"rank"`
+	RepID                 int64   `json:"rep_id"`
+	Name                  string  `json:"name"`
+	Leads                 int     `json:"leads"`
+	Contacted             int     `json:"contacted"`
+	MedianResponseMinutes float64 `json:"median_response_minutes"`
+	ContactedWithin5Min   float64 `json:"contacted_within_5min"`
+}
+
+// SpeedToLead ranks the reps by response speed over the window (S-COMP-4): in speed-to-lead mode
+// leads are pushed normally, each assignment starts the rule's response timer, and this is the
+// ranking. Reps with a contacted lead come first, by median minutes to first contact (then by the
+// share contacted within five minutes); reps without one follow.
+func (s *Service) SpeedToLead(ctx context.Context, window time.Duration) ([]SpeedRank, error) {
+	perf, err := s.Performance(ctx, window)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]SpeedRank, 0, len(perf))
+	for _, p := range perf {
+		if p.Leads == 0 {
+			continue
+		}
+		out = append(out, SpeedRank{RepID: p.RepID, Name: p.Name, Leads: p.Leads, Contacted: p.Contacted,
+			MedianResponseMinutes: p.MedianResponseMinutes, ContactedWithin5Min: p.ContactedWithin5Min})
+	}
+	slices.SortStableFunc(out, func(a, b SpeedRank) int {
+		switch {
+		case (a.Contacted > 0) != (b.Contacted > 0):
+			if a.Contacted > 0 {
+				return -1
+			}
+			return 1
+		case a.MedianResponseMinutes != b.MedianResponseMinutes:
+			if a.MedianResponseMinutes < b.MedianResponseMinutes {
+				return -1
+			}
+			return 1
+		case a.ContactedWithin5Min != b.ContactedWithin5Min:
+			if a.ContactedWithin5Min > b.ContactedWithin5Min {
+				return -1
+			}
+			return 1
+		}
+		return 0
+	})
+	for i := range out {
+		out[i].Rank = i + 1
+	}
+	return out, nil
+}

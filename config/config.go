@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/leadflow/leadflow/compete"
 	"io"
 	"net/url"
 	"os"
@@ -56,6 +57,9 @@ type File struct {
 	// Recalculation is when performance-derived weights are recalculated (S-DIST-4); keys left
 	// out take service.DefaultRecalcPolicy's values.
 	Recalculation *service.RecalcPolicy `yaml:"recalculation,omitempty"`
+	// Competition is the claim pool policy (S-COMP); keys left out take compete.DefaultConfig's
+	// values. Each team's mode is set on the team.
+	Competition *compete.Config `yaml:"competition,omitempty"`
 }
 
 // Section names, as the top-level keys of the file.
@@ -117,8 +121,8 @@ func Parse(data []byte) (*File, error) {
 	}
 
 	// Keys left out of a present section take their defaults: decode onto them.
-	life, ingest, recalc := lifecycle.DefaultConfig(), defaultIngest(), service.DefaultRecalcPolicy()
-	f := &File{Lifecycle: &life, Ingest: &ingest, Recalculation: &recalc}
+	life, ingest, recalc, comp := lifecycle.DefaultConfig(), defaultIngest(), service.DefaultRecalcPolicy(), compete.DefaultConfig()
+	f := &File{Lifecycle: &life, Ingest: &ingest, Recalculation: &recalc, Competition: &comp}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(f); err != nil {
@@ -137,6 +141,13 @@ func Parse(data []byte) (*File, error) {
 	case f.Ingest == nil:
 		d := defaultIngest()
 		f.Ingest = &d
+	}
+	switch {
+	case !present[SectionCompetition]:
+		f.Competition = nil
+	case f.Competition == nil:
+		d := compete.DefaultConfig()
+		f.Competition = &d
 	}
 	switch {
 	case !present[SectionRecalc]:

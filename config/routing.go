@@ -19,6 +19,7 @@ const (
 	SectionReps        = "reps"
 	SectionRouting     = "routing"
 	SectionRecalc      = "recalculation"
+	SectionCompetition = "competition"
 )
 
 // TerritoryConfig is a territory in the file, identified by name (S-REP-4).
@@ -125,12 +126,28 @@ func applyRouting(ctx context.Context, svc *service.Service, f *File, actor serv
 	if err != nil {
 		return nil, err
 	}
-	for _, t := range f.Teams {
-		if _, ok := n.teams[strings.ToLower(t.Name)]; !ok {
-			if _, err := service.TeamKind.Create(ctx, svc, leadflow.Team{Name: t.Name}); err != nil {
-				return nil, prefixed(err, SectionTeams)
-			}
+	for _, tc := range f.Teams {
+		want := leadflow.Team{Name: tc.Name, Mode: tc.Mode, Timezone: tc.Timezone}
+		did, err := upsert(ctx, svc, service.TeamKind, actor, n.teams[strings.ToLower(tc.Name)], want, func(cur *leadflow.Team) {
+			cur.Mode, cur.Timezone = want.Mode, want.Timezone
+		})
+		if err != nil {
+			return nil, prefixed(err, SectionTeams)
+		}
+		if did {
 			changed = appendOnce(changed, SectionTeams)
+		}
+	}
+	if f.Competition != nil {
+		same, err := sameJSON(svc.Competition(), *f.Competition)
+		if err != nil {
+			return nil, err
+		}
+		if !same {
+			if _, err := svc.PutCompetition(ctx, *f.Competition); err != nil {
+				return nil, prefixed(err, SectionCompetition)
+			}
+			changed = append(changed, SectionCompetition)
 		}
 	}
 	for _, tc := range f.Territories {
@@ -307,7 +324,7 @@ func exportRouting(ctx context.Context, svc *service.Service, f *File) error {
 	}
 	teams, _ := service.TeamKind.List(ctx, svc)
 	for _, t := range teams {
-		f.Teams = append(f.Teams, TeamConfig{Name: t.Name})
+		f.Teams = append(f.Teams, TeamConfig{Name: t.Name, Mode: t.Mode, Timezone: t.Timezone})
 	}
 	terrs, _ := service.TerritoryKind.List(ctx, svc)
 	for _, t := range terrs {
@@ -347,12 +364,18 @@ func exportRouting(ctx context.Context, svc *service.Service, f *File) error {
 	f.Routing = &rules
 	recalc := svc.RecalcPolicy()
 	f.Recalculation = &recalc
+	comp := svc.Competition()
+	f.Competition = &comp
 	return nil
 }
 
 // TeamConfig is a team in the file, identified by name.
 type TeamConfig struct {
 	Name string `yaml:"name"`
+	// Mode is the team's distribution mode (S-COMP-10): open_pool, tiered, speed_to_lead or
+	// round_robin; empty takes the recommendation for its size.
+	Mode     string `yaml:"mode,omitempty"`
+	Timezone string `yaml:"timezone,omitempty"`
 }
 
 func appendOnce(list []string, s string) []string {

@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"fmt"
+	"github.com/leadflow/leadflow/compete"
 	"strings"
 	"time"
 
@@ -31,8 +32,8 @@ func Example() []byte {
 	life, ingest := lifecycle.DefaultConfig(), defaultIngest()
 	subs := []service.Subscription{{URL: "https://hooks.example.com/leadflow", Secret: "replace-with-a-shared-secret",
 		Events: []string{"lead.created", "lead.stage_changed"}}}
-	recalc := service.DefaultRecalcPolicy()
-	f := &File{Scoring: &m, Lifecycle: &life, Webhooks: &subs, Ingest: &ingest, Recalculation: &recalc}
+	recalc, comp := service.DefaultRecalcPolicy(), compete.DefaultConfig()
+	f := &File{Scoring: &m, Lifecycle: &life, Webhooks: &subs, Ingest: &ingest, Recalculation: &recalc, Competition: &comp}
 	b, err := encode(f, exampleHeader, exampleComments)
 	if err != nil {
 		panic("config: example: " + err.Error()) // static data: cannot happen
@@ -188,6 +189,7 @@ Behavior rules only: events (event types), max_count (newest hits counted), half
 		SectionWebhooks:                   "Webhook subscriptions: signed POSTs of domain events (lead.created, lead.scored,\nlead.stage_changed, lead.erased, ...); no events means all. `webhooks: []` removes every\nsubscription; leaving the section out keeps the live ones.",
 		SectionIngest:                     "Lead intake.",
 		"ingest.create_leads_from_events": "An event with an unknown email creates the lead (false: the event is rejected).",
+		SectionCompetition:                competitionComment(),
 		SectionRecalc: `When performance-derived weights are recalculated (S-DIST-4). cadence: rolling (daily over
 window_days), monthly, quarterly or every_n_leads (with every_leads). Between recalculations routing
 uses the frozen figures. max_change clamps how far one recalculation moves a rep's rates (0.25 =
@@ -221,4 +223,38 @@ more than mix_trigger (total variation, 0-1). Every changed weight is logged wit
 			r.HeadComment = group
 		}
 	}
+}
+
+// competitionComment explains the claim pool section, with the seed's guidance on which mode
+// suits which team (S-COMP-10).
+func competitionComment() string {
+	var b strings.Builder
+	b.WriteString(`Competitive claim pool (S-COMP). A routing rule with method: pool sends a team's leads to its
+pool; the team's mode (teams[].mode) decides how: open_pool, tiered, speed_to_lead or round_robin
+(empty: open pool below 10 reps, tiers from 10). Durations: 15m, 2h, 14d. A zero limit or ratio
+turns that rule off.
+Which mode? `)
+	b.WriteString(wrap(compete.GeneralGuidance, 100))
+	for _, m := range compete.Modes() {
+		b.WriteString("\n- " + string(m.Mode) + ": " + wrap(m.BestFor, 100))
+	}
+	return b.String()
+}
+
+// wrap breaks text into lines of at most width characters.
+func wrap(text string, width int) string {
+	var b strings.Builder
+	line := 0
+	for _, w := range strings.Fields(text) {
+		if line > 0 && line+1+len(w) > width {
+			b.WriteString("\n")
+			line = 0
+		} else if line > 0 {
+			b.WriteByte(' ')
+			line++
+		}
+		b.WriteString(w)
+		line += len(w)
+	}
+	return b.String()
 }

@@ -8,6 +8,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"github.com/leadflow/leadflow/sqlstore"
 	"io/fs"
 	"log/slog"
 	"net/url"
@@ -179,7 +180,7 @@ func (s *Store) Read(ctx context.Context, fn func(leadflow.ReadTx) error) error 
 		return fmt.Errorf("begin read: %w", err)
 	}
 	defer tx.Rollback()
-	return fn(&queries{q: tx})
+	return fn(sqlstore.NewTx(tx, sqlstore.SQLite, false))
 }
 
 // checkpointInterval is how often WAL frames are copied back into the database file. SQLite's
@@ -245,7 +246,7 @@ func (s *Store) commit(batch []*writeReq) {
 		}
 		return
 	}
-	q := &queries{q: s.writer}
+	q := sqlstore.NewTx(s.writer, sqlstore.SQLite, true)
 	single := len(batch) == 1
 	for i, r := range batch {
 		if single {
@@ -284,7 +285,7 @@ func (s *Store) commit(batch []*writeReq) {
 
 // runFn calls the write function, turning a panic into an error so one bad write cannot take the
 // writer (and every queued caller) down.
-func runFn(r *writeReq, q *queries) (err error) {
+func runFn(r *writeReq, q leadflow.Tx) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("write panicked: %v", p)

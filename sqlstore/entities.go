@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -64,12 +64,12 @@ func (et entityTable[T]) scan(r rowScanner) (*T, error) {
 	return &v, nil
 }
 
-func (et entityTable[T]) get(ctx context.Context, q querier, id int64) (*T, error) {
-	v, err := et.scan(q.QueryRowContext(ctx, `SELECT id, data, created_at, updated_at FROM `+et.table+` WHERE id = ?`, id))
+func (et entityTable[T]) get(ctx context.Context, x *queries, id int64) (*T, error) {
+	v, err := et.scan(x.q.QueryRowContext(ctx, `SELECT id, data, created_at, updated_at FROM `+et.table+` WHERE id = ?`+x.forUpdate(), id))
 	return v, mapErr(err, et.what)
 }
 
-func (et entityTable[T]) list(ctx context.Context, q querier) ([]T, error) {
+func (et entityTable[T]) list(ctx context.Context, q Querier) ([]T, error) {
 	rows, err := q.QueryContext(ctx, `SELECT id, data, created_at, updated_at FROM `+et.table+` ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("%s list: %w", et.what, err)
@@ -86,21 +86,20 @@ func (et entityTable[T]) list(ctx context.Context, q querier) ([]T, error) {
 	return out, rows.Err()
 }
 
-func (et entityTable[T]) insert(ctx context.Context, q querier, v *T) error {
+func (et entityTable[T]) insert(ctx context.Context, x *queries, v *T) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", et.what, err)
 	}
 	c, u := et.times(v)
-	res, err := q.ExecContext(ctx, `INSERT INTO `+et.table+` (key, data, created_at, updated_at) VALUES (?, ?, ?, ?)`, et.normKey(v), string(data), ms(*c), ms(*u))
+	*et.id(v), _, err = x.insertID(ctx, `INSERT INTO `+et.table+` (key, data, created_at, updated_at) VALUES (?, ?, ?, ?)`, et.normKey(v), string(data), ms(*c), ms(*u))
 	if err != nil {
 		return et.conflict(err)
 	}
-	*et.id(v), err = res.LastInsertId()
-	return err
+	return nil
 }
 
-func (et entityTable[T]) update(ctx context.Context, q querier, v *T) error {
+func (et entityTable[T]) update(ctx context.Context, q Querier, v *T) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", et.what, err)
@@ -114,35 +113,35 @@ func (et entityTable[T]) update(ctx context.Context, q querier, v *T) error {
 }
 
 func (x *queries) Rep(ctx context.Context, id int64) (*leadflow.Rep, error) {
-	return repTable.get(ctx, x.q, id)
+	return repTable.get(ctx, x, id)
 }
 func (x *queries) Reps(ctx context.Context) ([]leadflow.Rep, error) { return repTable.list(ctx, x.q) }
 func (x *queries) InsertRep(ctx context.Context, r *leadflow.Rep) error {
-	return repTable.insert(ctx, x.q, r)
+	return repTable.insert(ctx, x, r)
 }
 func (x *queries) UpdateRep(ctx context.Context, r *leadflow.Rep) error {
 	return repTable.update(ctx, x.q, r)
 }
 func (x *queries) Team(ctx context.Context, id int64) (*leadflow.Team, error) {
-	return teamTable.get(ctx, x.q, id)
+	return teamTable.get(ctx, x, id)
 }
 func (x *queries) Teams(ctx context.Context) ([]leadflow.Team, error) {
 	return teamTable.list(ctx, x.q)
 }
 func (x *queries) InsertTeam(ctx context.Context, t *leadflow.Team) error {
-	return teamTable.insert(ctx, x.q, t)
+	return teamTable.insert(ctx, x, t)
 }
 func (x *queries) UpdateTeam(ctx context.Context, t *leadflow.Team) error {
 	return teamTable.update(ctx, x.q, t)
 }
 func (x *queries) Territory(ctx context.Context, id int64) (*leadflow.Territory, error) {
-	return territoryTable.get(ctx, x.q, id)
+	return territoryTable.get(ctx, x, id)
 }
 func (x *queries) Territories(ctx context.Context) ([]leadflow.Territory, error) {
 	return territoryTable.list(ctx, x.q)
 }
 func (x *queries) InsertTerritory(ctx context.Context, t *leadflow.Territory) error {
-	return territoryTable.insert(ctx, x.q, t)
+	return territoryTable.insert(ctx, x, t)
 }
 func (x *queries) UpdateTerritory(ctx context.Context, t *leadflow.Territory) error {
 	return territoryTable.update(ctx, x.q, t)

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -11,9 +11,15 @@ import (
 )
 
 func (x *queries) Rotation(ctx context.Context, key string) ([]byte, error) {
+	lock := x.forUpdate()
+	if lock != "" { // the row must exist to be locked: two nodes starting a rotation take turns
+		if _, err := x.q.ExecContext(ctx, `INSERT INTO rotations (key, state) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`, key, []byte{}); err != nil {
+			return nil, fmt.Errorf("rotation %s: %w", key, err)
+		}
+	}
 	var state []byte
-	err := x.q.QueryRowContext(ctx, `SELECT state FROM rotations WHERE key = ?`, key).Scan(&state)
-	if errors.Is(err, sql.ErrNoRows) {
+	err := x.q.QueryRowContext(ctx, `SELECT state FROM rotations WHERE key = ?`+lock, key).Scan(&state)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && len(state) == 0 {
 		return nil, nil
 	}
 	if err != nil {
@@ -28,13 +34,13 @@ func (x *queries) PutRotation(ctx context.Context, key string, state []byte) err
 }
 
 func (x *queries) InsertAssignment(ctx context.Context, a *leadflow.Assignment) error {
-	res, err := x.q.ExecContext(ctx, `INSERT INTO assignments (lead_id, rep_id, rule_id, method, at, actor, reason, explanation) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	id, _, err := x.insertID(ctx, `INSERT INTO assignments (lead_id, rep_id, rule_id, method, at, actor, reason, explanation) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		nullInt(a.LeadID), a.RepID, a.RuleID, a.Method, ms(a.At), a.Actor, a.Reason, string(a.Explanation))
 	if err != nil {
 		return mapErr(err, "assignment")
 	}
-	a.ID, err = res.LastInsertId()
-	return err
+	a.ID = id
+	return nil
 }
 
 func (x *queries) Assignments(ctx context.Context, leadID int64) ([]leadflow.Assignment, error) {
@@ -58,7 +64,7 @@ func (x *queries) Assignments(ctx context.Context, leadID int64) ([]leadflow.Ass
 	return out, rows.Err()
 }
 
-func countBy(ctx context.Context, q querier, query string, args ...any) (map[int64]int64, error) {
+func countBy(ctx context.Context, q Querier, query string, args ...any) (map[int64]int64, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("counts: %w", err)

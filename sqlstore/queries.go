@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -12,15 +12,14 @@ import (
 	"github.com/leadflow/leadflow"
 )
 
-// querier is what both the writer connection and a read transaction offer.
-type querier interface {
-	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+// queries implements leadflow.Tx (and so leadflow.ReadTx) over a Querier in one dialect.
+type queries struct {
+	q Querier // rebinds placeholders for the dialect
+	d *Dialect
+	// write is set in write transactions: rows read for update are locked where the dialect
+	// needs it (several nodes writing).
+	write bool
 }
-
-// queries implements leadflow.Tx (and so leadflow.ReadTx) over a querier.
-type queries struct{ q querier }
 
 var _ leadflow.Tx = (*queries)(nil)
 
@@ -173,7 +172,7 @@ func encodeHits(h leadflow.RuleHits) (any, error) {
 	return string(b), nil
 }
 
-func queryLeads(ctx context.Context, q querier, query string, args ...any) ([]leadflow.Lead, error) {
+func queryLeads(ctx context.Context, q Querier, query string, args ...any) ([]leadflow.Lead, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query leads: %w", err)
@@ -191,7 +190,7 @@ func queryLeads(ctx context.Context, q querier, query string, args ...any) ([]le
 }
 
 func (x *queries) leadWhere(ctx context.Context, where string, arg any) (*leadflow.Lead, error) {
-	l, err := scanLead(x.q.QueryRowContext(ctx, `SELECT `+leadColumns+` FROM leads WHERE `+where, arg))
+	l, err := scanLead(x.q.QueryRowContext(ctx, `SELECT `+leadColumns+` FROM leads WHERE `+where+x.forUpdate(), arg))
 	return l, mapErr(err, "lead")
 }
 
@@ -224,9 +223,14 @@ func (x *queries) LeadsByKeys(ctx context.Context, ids []int64, externalIDs, ema
 	}
 	// json_each keeps this one prepared statement whatever the list lengths; each IN uses its
 	// index. UNION ALL avoids sorting whole rows; a lead matched twice is dropped here.
-	leads, err := queryLeads(ctx, x.q, `SELECT `+leadColumns+` FROM leads WHERE id IN (SELECT value FROM json_each(?1))
-UNION ALL SELECT `+leadColumns+` FROM leads WHERE external_id IN (SELECT value FROM json_each(?2))
-UNION ALL SELECT `+leadColumns+` FROM leads WHERE email_norm IN (SELECT value FROM json_each(?3))`, enc(ids), enc(externalIDs), enc(norm))
+	q := `SELECT ` + leadColumns + ` FROM leads WHERE id IN ` + x.intList("?1") + `
+UNION ALL SELECT ` + leadColumns + ` FROM leads WHERE external_id IN ` + x.textList("?2") + `
+UNION ALL SELECT ` + leadColumns + ` FROM leads WHERE email_norm IN ` + x.textList("?3")
+	if lock := x.forUpdate(); lock != "" { // locking cannot apply to a UNION: one scan with OR
+		q = `SELECT ` + leadColumns + ` FROM leads WHERE id IN ` + x.intList("?1") + ` OR external_id IN ` + x.textList("?2") +
+			` OR email_norm IN ` + x.textList("?3") + lock
+	}
+	leads, err := queryLeads(ctx, x.q, q, enc(ids), enc(externalIDs), enc(norm))
 	if err != nil {
 		return nil, err
 	}
@@ -300,7 +304,7 @@ func (x *queries) InsertLead(ctx context.Context, l *leadflow.Lead) error {
 	if err != nil {
 		return err
 	}
-	res, err := x.q.ExecContext(ctx, `INSERT INTO leads (external_id, email_norm, stage, owner_id, source, campaign, search, fit, engagement, total, grade, band, model_version, scored_at, hits, rescore_at, data, created_at, updated_at)
+	id, _, err := x.insertID(ctx, `INSERT INTO leads (external_id, email_norm, stage, owner_id, source, campaign, search, fit, engagement, total, grade, band, model_version, scored_at, hits, rescore_at, data, created_at, updated_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		nullString(l.ExternalID), nullString(leadflow.NormalizeEmail(l.Email)), string(l.Stage), nullInt(l.OwnerID), l.Source, l.Campaign, search,
 		l.Score.Fit, l.Score.Engagement, l.Score.Total, l.Score.Grade, l.Score.Band, l.Score.ModelVersion, ms(l.Score.ScoredAt),
@@ -308,8 +312,8 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	if err != nil {
 		return mapErr(err, "lead")
 	}
-	l.ID, err = res.LastInsertId()
-	return err
+	l.ID = id
+	return nil
 }
 
 func (x *queries) UpdateLead(ctx context.Context, l *leadflow.Lead) error {
@@ -365,7 +369,7 @@ func (x *queries) UpdateScores(ctx context.Context, leads []leadflow.Lead) error
 			args = append(args, l.ID, l.Score.Fit, l.Score.Engagement, l.Score.Total, l.Score.Grade, l.Score.Band, l.Score.ModelVersion,
 				ms(l.Score.ScoredAt), hits, nullTime(l.RescoreAt))
 		}
-		if _, err := x.q.ExecContext(ctx, `WITH v(id, fit, engagement, total, grade, band, model_version, scored_at, hits, rescore_at) AS (VALUES `+valuesList(n, 10)+`)
+		if _, err := x.q.ExecContext(ctx, `WITH v(id, fit, engagement, total, grade, band, model_version, scored_at, hits, rescore_at) AS (VALUES `+x.typedValues(n, scoreColumnTypes)+`)
 UPDATE leads SET fit = v.fit, engagement = v.engagement, total = v.total, grade = v.grade, band = v.band, model_version = v.model_version,
 scored_at = v.scored_at, hits = v.hits, rescore_at = v.rescore_at, rev = leads.rev + 1 FROM v WHERE leads.id = v.id`, args...); err != nil {
 			return mapErr(err, "lead")
@@ -435,16 +439,12 @@ func (x *queries) InsertEvent(ctx context.Context, e *leadflow.Event) (bool, err
 		}
 		props = string(b)
 	}
-	res, err := x.q.ExecContext(ctx, `INSERT INTO events (event_id, lead_id, type, occurred_at, received_at, properties) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`,
+	id, inserted, err := x.insertID(ctx, `INSERT INTO events (event_id, lead_id, type, occurred_at, received_at, properties) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`,
 		nullString(e.EventID), e.LeadID, e.Type, ms(e.OccurredAt), ms(e.ReceivedAt), props)
-	if err != nil {
+	if err != nil || !inserted {
 		return false, mapErr(err, "event")
 	}
-	n, err := res.RowsAffected()
-	if err != nil || n == 0 {
-		return false, err
-	}
-	e.ID, err = res.LastInsertId()
+	e.ID = id
 	return true, err
 }
 
@@ -517,6 +517,23 @@ func (x *queries) AppendHistory(ctx context.Context, entries ...leadflow.History
 	return nil
 }
 
+// scoreColumnTypes are the SQL types of UpdateScores' VALUES columns.
+var scoreColumnTypes = []string{"bigint", "double precision", "double precision", "double precision", "text", "text", "integer", "bigint", "text", "bigint"}
+
+// typedValues is valuesList for a VALUES list whose columns have no other context to take their
+// types from: numbered dialects (PostgreSQL) need the parameters cast.
+func (x *queries) typedValues(rows int, types []string) string {
+	if !x.d.Numbered {
+		return valuesList(rows, len(types))
+	}
+	cells := make([]string, len(types))
+	for i, t := range types {
+		cells[i] = "?::" + t
+	}
+	one := "(" + strings.Join(cells, ", ") + ")"
+	return strings.TrimSuffix(strings.Repeat(one+", ", rows), ", ")
+}
+
 // valuesList returns "(?, ?), (?, ?)" for rows × cols placeholders. Statements are cached per
 // distinct text, so callers batch in fixed sizes where they can.
 func valuesList(rows, cols int) string {
@@ -574,13 +591,13 @@ func (x *queries) StageChanges(ctx context.Context, to leadflow.Stage, from, unt
 }
 
 func (x *queries) InsertCost(ctx context.Context, c *leadflow.Cost) error {
-	res, err := x.q.ExecContext(ctx, `INSERT INTO costs (source, campaign, from_at, to_at, amount, currency, note) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	id, _, err := x.insertID(ctx, `INSERT INTO costs (source, campaign, from_at, to_at, amount, currency, note) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		c.Source, c.Campaign, ms(c.From), ms(c.To), c.Amount, c.Currency, c.Note)
 	if err != nil {
 		return mapErr(err, "cost")
 	}
-	c.ID, err = res.LastInsertId()
-	return err
+	c.ID = id
+	return nil
 }
 
 func (x *queries) Costs(ctx context.Context, from, until time.Time) ([]leadflow.Cost, error) {
@@ -661,13 +678,13 @@ func (x *queries) Tokens(ctx context.Context) ([]leadflow.Token, error) {
 }
 
 func (x *queries) InsertToken(ctx context.Context, t *leadflow.Token) error {
-	res, err := x.q.ExecContext(ctx, `INSERT INTO tokens (name, role, rep_id, hash, created_at) VALUES (?, ?, ?, ?, ?)`,
+	id, _, err := x.insertID(ctx, `INSERT INTO tokens (name, role, rep_id, hash, created_at) VALUES (?, ?, ?, ?, ?)`,
 		t.Name, t.Role, nullInt(t.RepID), t.Hash, ms(t.CreatedAt))
 	if err != nil {
 		return mapErr(err, "token")
 	}
-	t.ID, err = res.LastInsertId()
-	return err
+	t.ID = id
+	return nil
 }
 
 func (x *queries) RevokeToken(ctx context.Context, id int64, at time.Time) error {
@@ -797,13 +814,13 @@ func (x *queries) RescoreJobs(ctx context.Context, limit int) ([]leadflow.Rescor
 }
 
 func (x *queries) InsertRescoreJob(ctx context.Context, j *leadflow.RescoreJob) error {
-	res, err := x.q.ExecContext(ctx, `INSERT INTO rescore_jobs (model_version, status, total, done, changed, last_lead_id, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	id, _, err := x.insertID(ctx, `INSERT INTO rescore_jobs (model_version, status, total, done, changed, last_lead_id, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		j.ModelVersion, j.Status, j.Total, j.Done, j.Changed, j.LastLeadID, ms(j.StartedAt))
 	if err != nil {
 		return mapErr(err, "rescore job")
 	}
-	j.ID, err = res.LastInsertId()
-	return err
+	j.ID = id
+	return nil
 }
 
 func (x *queries) UpdateRescoreJob(ctx context.Context, j *leadflow.RescoreJob) error {
@@ -859,26 +876,21 @@ func (x *queries) Webhooks(ctx context.Context, limit int) ([]leadflow.WebhookDe
 
 func (x *queries) EnqueueWebhook(ctx context.Context, d *leadflow.WebhookDelivery) error {
 	d.Status = leadflow.WebhookPending
-	res, err := x.q.ExecContext(ctx, `INSERT INTO webhooks (url, secret, event, body, status, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)`,
+	id, _, err := x.insertID(ctx, `INSERT INTO webhooks (url, secret, event, body, status, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)`,
 		d.URL, d.Secret, d.Event, d.Body, d.Status, ms(d.NextAttemptAt), ms(d.CreatedAt))
 	if err != nil {
 		return mapErr(err, "webhook")
 	}
-	d.ID, err = res.LastInsertId()
-	return err
+	d.ID = id
+	return nil
 }
 
 func (x *queries) ClaimWebhooks(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]leadflow.WebhookDelivery, error) {
-	out, err := x.webhooks(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE status = 'pending' AND next_attempt_at <= ? AND lease_until <= ? ORDER BY next_attempt_at LIMIT ?`, ms(now), ms(now), limit)
-	if err != nil {
-		return nil, err
-	}
-	for _, d := range out {
-		if _, err := x.q.ExecContext(ctx, `UPDATE webhooks SET lease_until = ? WHERE id = ?`, ms(now.Add(lease)), d.ID); err != nil {
-			return nil, fmt.Errorf("lease webhook: %w", err)
-		}
-	}
-	return out, nil
+	// One statement leases the rows; with several nodes, SKIP LOCKED keeps them from leasing the
+	// same delivery.
+	return x.webhooks(ctx, `UPDATE webhooks SET lease_until = ? WHERE id IN (SELECT id FROM webhooks WHERE status = 'pending'
+AND next_attempt_at <= ? AND lease_until <= ? ORDER BY next_attempt_at LIMIT ?`+x.skipLocked()+`) RETURNING `+webhookColumns,
+		ms(now.Add(lease)), ms(now), ms(now), limit)
 }
 
 func (x *queries) FinishWebhook(ctx context.Context, d leadflow.WebhookDelivery, a leadflow.WebhookAttempt) error {

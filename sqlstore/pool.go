@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -122,13 +122,13 @@ func (x *queries) SetPoolStatus(ctx context.Context, leadID int64, status string
 const claimColumns = `id, lead_id, rep_id, at, outcome, rule, winner_id, band, offered_at, released_at`
 
 func (x *queries) InsertClaimAttempt(ctx context.Context, a *leadflow.ClaimAttempt) error {
-	res, err := x.q.ExecContext(ctx, `INSERT INTO claims (lead_id, rep_id, at, outcome, rule, winner_id, band, offered_at, released_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	id, _, err := x.insertID(ctx, `INSERT INTO claims (lead_id, rep_id, at, outcome, rule, winner_id, band, offered_at, released_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.LeadID, a.RepID, ms(a.At), a.Outcome, a.Rule, a.WinnerID, a.Band, optMS(a.OfferedAt), optMS(a.ReleasedAt))
 	if err != nil {
 		return fmt.Errorf("claim attempt: %w", err)
 	}
-	a.ID, err = res.LastInsertId()
-	return err
+	a.ID = id
+	return nil
 }
 
 func optMS(t *time.Time) any {
@@ -251,7 +251,7 @@ func (x *queries) PushSubscriptions(ctx context.Context, repIDs []int64) ([]lead
 		return nil, nil
 	}
 	rows, err := x.q.QueryContext(ctx, `SELECT rep_id, endpoint, p256dh, auth, created_at FROM push_subscriptions
-		WHERE rep_id IN (SELECT value FROM json_each(?)) ORDER BY rep_id, endpoint`, "["+joinIDs(repIDs)+"]")
+		WHERE rep_id IN `+x.intList("?")+` ORDER BY rep_id, endpoint`, "["+joinIDs(repIDs)+"]")
 	if err != nil {
 		return nil, fmt.Errorf("push subscriptions: %w", err)
 	}

@@ -1,0 +1,159 @@
+// Package sqlstore is leadflow's store logic over database/sql, shared by the SQLite and the
+// PostgreSQL stores: one implementation of leadflow.Tx whose SQL is written once with ?
+// placeholders and adapted to each dialect (S-STORE-1..3). Each engine's package owns its
+// connections, transactions, migrations and schema; this package owns the queries.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/leadflow/leadflow"
+)
+
+// Querier is what a connection or a transaction offers.
+type Querier interface {
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+// Dialect describes how an engine differs from the SQL the queries are written in.
+type Dialect struct {
+	Name string
+	// Numbered placeholders ($1, $2, …) instead of ? and ?N.
+	Numbered bool
+	// Returning: new ids come from INSERT … RETURNING id instead of the driver's last insert id.
+	Returning bool
+	// LockRows: rows read in a write transaction that will be updated are locked (SELECT … FOR
+	// UPDATE), and queue rows are claimed with SKIP LOCKED, because several nodes write at once.
+	// An engine with a single writer needs neither.
+	LockRows bool
+
+	cache sync.Map // query text → rebound text
+}
+
+// SQLite is the dialect of the embedded store: one writer, ? placeholders.
+var SQLite = &Dialect{Name: "sqlite"}
+
+// Postgres is the dialect of the PostgreSQL store.
+var Postgres = &Dialect{Name: "postgres", Numbered: true, Returning: true, LockRows: true}
+
+// NewTx returns the leadflow.Tx of the dialect over q; write marks a write transaction.
+func NewTx(q Querier, d *Dialect, write bool) leadflow.Tx {
+	return &queries{q: rebinder{q: q, d: d}, d: d, write: write}
+}
+
+// rebind turns ? and ?N placeholders into $N for numbered dialects. Question marks inside string
+// literals are left alone.
+func (d *Dialect) rebind(q string) string {
+	if !d.Numbered {
+		return q
+	}
+	if v, ok := d.cache.Load(q); ok {
+		return v.(string)
+	}
+	var b strings.Builder
+	n := 0
+	inString := false
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case c == '\'':
+			inString = !inString
+			b.WriteByte(c)
+		case c == '?' && !inString:
+			j := i + 1
+			for j < len(q) && q[j] >= '0' && q[j] <= '9' {
+				j++
+			}
+			if j > i+1 { // ?N keeps its number
+				b.WriteString("$" + q[i+1:j])
+				i = j - 1
+				continue
+			}
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+		default:
+			b.WriteByte(c)
+		}
+	}
+	out := b.String()
+	d.cache.Store(q, out)
+	return out
+}
+
+// rebinder adapts queries written with ? placeholders to the dialect.
+type rebinder struct {
+	q Querier
+	d *Dialect
+}
+
+func (r rebinder) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return r.q.ExecContext(ctx, r.d.rebind(q), args...)
+}
+
+func (r rebinder) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return r.q.QueryContext(ctx, r.d.rebind(q), args...)
+}
+
+func (r rebinder) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	return r.q.QueryRowContext(ctx, r.d.rebind(q), args...)
+}
+
+// insertID runs an INSERT and returns the new row's id; inserted is false when an ON CONFLICT
+// DO NOTHING clause skipped the row.
+func (x *queries) insertID(ctx context.Context, q string, args ...any) (id int64, inserted bool, err error) {
+	if x.d.Returning {
+		err = x.q.QueryRowContext(ctx, q+" RETURNING id", args...).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, false, nil
+		}
+		return id, err == nil, err
+	}
+	res, err := x.q.ExecContext(ctx, q, args...)
+	if err != nil {
+		return 0, false, err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return 0, false, err
+	}
+	id, err = res.LastInsertId()
+	return id, err == nil, err
+}
+
+// forUpdate is the locking clause of a read that precedes an update in a write transaction.
+func (x *queries) forUpdate() string {
+	if x.write && x.d.LockRows {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// skipLocked is the clause that lets several nodes claim queue rows without taking each other's.
+func (x *queries) skipLocked() string {
+	if x.d.LockRows {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
+}
+
+// intList is a subquery over a JSON array parameter of integers, for IN.
+func (x *queries) intList(param string) string {
+	if x.d.Numbered {
+		return "(SELECT value::bigint FROM json_array_elements_text(" + param + "::json))"
+	}
+	return "(SELECT value FROM json_each(" + param + "))"
+}
+
+// textList is a subquery over a JSON array parameter of strings, for IN.
+func (x *queries) textList(param string) string {
+	if x.d.Numbered {
+		return "(SELECT value FROM json_array_elements_text(" + param + "::json))"
+	}
+	return "(SELECT value FROM json_each(" + param + "))"
+}

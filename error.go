@@ -33,7 +33,12 @@ type Error struct {
 	// Extra holds machine-readable details a client acts on, e.g. the pool rule that denied a
 	// claim and when the rep may claim again; the HTTP layer adds them to the problem details.
 	Extra map[string]any
+	// Cause is the underlying error (e.g. the database's), for errors.Is/As; never shown.
+	Cause error
 }
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Cause }
 
 // Error implements error.
 func (e *Error) Error() string {

@@ -95,7 +95,7 @@ func mapErr(err error, what string) error {
 		return leadflow.Errorf(leadflow.ENOTFOUND, "%s not found", what)
 	}
 	msg := err.Error()
-	if strings.Contains(msg, "UNIQUE constraint failed") {
+	if strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "duplicate key value violates unique constraint") {
 		field := "id"
 		switch {
 		case strings.Contains(msg, "email_norm"):
@@ -106,7 +106,7 @@ func mapErr(err error, what string) error {
 			field = "event_id"
 		}
 		return &leadflow.Error{Code: leadflow.ECONFLICT, Message: what + " already exists",
-			Fields: []leadflow.FieldError{{Field: field, Reason: "already used by another " + what}}}
+			Fields: []leadflow.FieldError{{Field: field, Reason: "already used by another " + what}}, Cause: err}
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"github.com/leadflow/leadflow"
 	"github.com/leadflow/leadflow/config"
 	"github.com/leadflow/leadflow/httpapi"
+	"github.com/leadflow/leadflow/postgres"
 	"github.com/leadflow/leadflow/service"
 	"github.com/leadflow/leadflow/sqlite"
 	"github.com/leadflow/leadflow/webhook"
@@ -26,7 +26,7 @@ import (
 // Main is one leadflow node.
 type Main struct {
 	Addr       string // listen address, e.g. 127.0.0.1:8080 (":0" picks a free port)
-	DB         string // SQLite file path (a postgres:// URL arrives with the PostgreSQL store)
+	DB         string // SQLite file path, or a postgres:// URL for the PostgreSQL store
 	ConfigPath string // optional YAML configuration applied at start
 	AdminToken string // optional first admin token (LEADFLOW_ADMIN_TOKEN)
 	Clock      leadflow.Clock
@@ -56,8 +56,13 @@ func (m *Main) OpenStore(ctx context.Context) error {
 	if m.DB == "" {
 		return errors.New("no database: pass --db or set LEADFLOW_DB")
 	}
-	if strings.HasPrefix(m.DB, "postgres://") || strings.HasPrefix(m.DB, "postgresql://") {
-		return errors.New("the PostgreSQL store is not part of this build yet; use a SQLite file path for --db")
+	if postgres.IsDSN(m.DB) {
+		st, err := postgres.Open(ctx, m.DB, postgres.Options{Logger: m.Logger})
+		if err != nil {
+			return err
+		}
+		m.Store = st
+		return nil
 	}
 	st, err := sqlite.Open(ctx, m.DB, sqlite.Options{Logger: m.Logger, Synchronous: m.Synchronous})
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -35,7 +34,7 @@ type env struct {
 
 func setup(t *testing.T) *env {
 	t.Helper()
-	e := restartable(t, filepath.Join(t.TempDir(), "leadflow.db"))
+	e := restartable(t, testDB(t, "leadflow.db"))
 	for _, req := range []service.TokenRequest{{Role: leadflow.RoleManager}, {Role: leadflow.RoleIntegration}, {Role: leadflow.RoleRep, RepID: 7}} {
 		tok, err := e.m.Service.CreateToken(context.Background(), req, "")
 		if err != nil {

@@ -198,7 +198,7 @@ func TestOperationalEndpoints(t *testing.T) {
 	e := setup(t)
 	e.must(http.StatusOK, e.do("GET", "/healthz", "", nil))
 	r := e.must(http.StatusOK, e.do("GET", "/readyz", "", nil))
-	if !strings.Contains(string(r.body), "sqlite") {
+	if !strings.Contains(string(r.body), e.m.Store.Dialect()) {
 		t.Fatalf("readyz: %s", r.body)
 	}
 	e.createLead(map[string]any{"email": "m@example.org"})

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -212,7 +211,7 @@ func TestRoutingExclusions(t *testing.T) {
 // with every lead assigned exactly once; after a restart the rotation continues where it stopped.
 func TestWeightedRoutingConcurrentAndAcrossRestart(t *testing.T) {
 	t.Parallel()
-	e := restartable(t, filepath.Join(t.TempDir(), "weighted.db"))
+	e := restartable(t, testDB(t, "weighted.db"))
 	weights := []float64{3, 2, 2, 1}
 	var ids []int64
 	for i, w := range weights {

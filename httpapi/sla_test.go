@@ -3,7 +3,6 @@ package httpapi_test
 import (
 	"context"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +17,7 @@ import (
 // the response time; "unassign" leaves the lead unowned instead.
 func TestSLABounce(t *testing.T) {
 	t.Parallel()
-	e := restartable(t, filepath.Join(t.TempDir(), "sla.db"))
+	e := restartable(t, testDB(t, "sla.db"))
 	ana := e.createRep(map[string]any{"name": "Ana", "email": "ana@s.example"})
 	ben := e.createRep(map[string]any{"name": "Ben", "email": "ben@s.example"})
 	e.tokens["ana"], e.tokens["ben"] = mustToken(t, e, ana.ID), mustToken(t, e, ben.ID)

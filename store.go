@@ -21,6 +21,17 @@ type Store interface {
 	Dialect() string
 }
 
+// Bus carries messages between the nodes that share a store (S-STORE-3): live events reach the
+// streams of every node, and pool work reaches the node that leads. A store shared by several
+// nodes implements it (PostgreSQL: LISTEN/NOTIFY); a single-node store does not need to.
+type Bus interface {
+	// Notify sends payload (at most 7,000 bytes) to every node listening on channel, this one
+	// included, after the caller's transaction, if any, committed.
+	Notify(ctx context.Context, channel string, payload []byte) error
+	// Listen calls fn with every payload sent on channel until ctx ends; it reconnects by itself.
+	Listen(ctx context.Context, channel string, fn func(payload []byte)) error
+}
+
 // ReadTx is a consistent read view of the store.
 type ReadTx interface {
 	// LeadByID returns ENOTFOUND when the lead does not exist.
@@ -165,6 +176,9 @@ type Tx interface {
 	// MarkOfferSeen stamps one offer as seen (once), reporting whether it existed.
 	PutOffers(ctx context.Context, offers ...Offer) error
 	MarkOfferSeen(ctx context.Context, leadID, repID int64, at time.Time) (bool, error)
+	// TryLease acquires or renews the named lease for holder until now+ttl; it succeeds when the
+	// lease is free, expired, or already the holder's (S-STORE-4 leadership).
+	TryLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error)
 	// PutPushSubscription stores (or moves to another rep) a subscription by its endpoint;
 	// DeletePushSubscription removes one, reporting whether it existed.
 	PutPushSubscription(ctx context.Context, p PushSubscription) error

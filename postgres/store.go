@@ -41,6 +41,9 @@ type Store struct {
 	db   *sql.DB
 	dsn  string
 	log  *slog.Logger
+	// scope suffixes bus channel names with the schema, so stores in different schemas of one
+	// database (tests, tenants) do not hear each other.
+	scope string
 }
 
 // IsDSN reports whether a --db value names a PostgreSQL database rather than a SQLite file.
@@ -71,6 +74,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
+	}
+	if err := s.db.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&s.scope); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	return s, nil
 }

@@ -35,7 +35,7 @@ func TestMigrationsIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	if v, err := b.SchemaVersion(ctx); err != nil || v != 1 {
+	if v, err := b.SchemaVersion(ctx); err != nil || v != 2 {
 		t.Fatalf("schema version %d %v", v, err)
 	}
 }

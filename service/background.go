@@ -44,8 +44,11 @@ func (q WebhookQueue) Finish(ctx context.Context, d webhook.Delivery, r webhook.
 }
 
 // Background runs the service's periodic work until ctx ends: model rescoring jobs, the decay
-// sweep and configuration refresh. Goroutine ownership: the caller owns the goroutine that calls
-// Background; it returns after ctx is done.
+// sweep, pool expiry and SLA bounces, calendar sync, weight recalculation and tier ranking, live
+// offer scheduling — on the one node of the cluster that holds the background lease, so each
+// runs exactly once however many nodes share the store (S-STORE-4); a node that dies leaves it to
+// the next lease holder within leaseTTL — and configuration refresh on every node. Goroutine
+// ownership: the caller owns the goroutine that calls Background; it returns after ctx is done.
 func (s *Service) Background(ctx context.Context, sweepEvery, refreshEvery time.Duration) {
 	if sweepEvery <= 0 {
 		sweepEvery = time.Minute
@@ -59,25 +62,45 @@ func (s *Service) Background(ctx context.Context, sweepEvery, refreshEvery time.
 	defer refresh.Stop()
 	rescoreIdle := time.NewTicker(10 * time.Second) // resumes a job left by a restart
 	defer rescoreIdle.Stop()
-	sla := time.NewTicker(15 * time.Second) // response timers (S-DIST-10)
+	sla := time.NewTicker(min(15*time.Second, sweepEvery)) // pool expiry, response timers (S-DIST-10)
 	defer sla.Stop()
 	calendars := time.NewTicker(time.Hour) // rep absence feeds (S-REP-2)
 	defer calendars.Stop()
 	recalc := time.NewTicker(15 * time.Minute) // weight recalculation cadence and triggers (S-DIST-4)
 	defer recalc.Stop()
+	lease := time.NewTicker(leaseRenew)
+	defer lease.Stop()
 	feeds := &http.Client{Timeout: 30 * time.Second}
-	s.KickRescore()
+	s.listen(ctx)        // live events and pool changes from other nodes; returns at once
 	go s.offers.run(ctx) // live pool offers (S-NOTIFY-1); returns when ctx ends
+	if _, became := s.renewLeadership(ctx); became {
+		s.offers.lead(ctx)
+	}
+	s.KickRescore()
+	leading := s.leader.Load
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-lease.C:
+			if _, became := s.renewLeadership(ctx); became {
+				s.offers.lead(ctx)
+				s.KickRescore()
+			}
+		case <-refresh.C: // every node
+			if err := s.Refresh(ctx); err != nil && ctx.Err() == nil {
+				s.log.Error("refresh configuration", slog.Any("err", err))
+			}
 		case <-s.kickRS:
-			s.drainRescore(ctx)
+			if leading() {
+				s.drainRescore(ctx)
+			}
 		case <-rescoreIdle.C:
-			s.drainRescore(ctx)
+			if leading() {
+				s.drainRescore(ctx)
+			}
 		case <-sweep.C:
-			for {
+			for leading() {
 				n, err := s.DecaySweep(ctx)
 				if err != nil {
 					s.log.Error("decay sweep", slog.Any("err", err))
@@ -87,7 +110,7 @@ func (s *Service) Background(ctx context.Context, sweepEvery, refreshEvery time.
 				}
 			}
 		case <-sla.C:
-			for { // pool expiry (S-COMP-3), then response timers
+			for leading() { // pool expiry (S-COMP-3), then response timers
 				n, err := s.PoolSweep(ctx)
 				if err != nil && ctx.Err() == nil {
 					s.log.Error("pool expiry", slog.Any("err", err))
@@ -96,7 +119,7 @@ func (s *Service) Background(ctx context.Context, sweepEvery, refreshEvery time.
 					break
 				}
 			}
-			for {
+			for leading() {
 				n, err := s.SLASweep(ctx)
 				if err != nil && ctx.Err() == nil {
 					s.log.Error("sla sweep", slog.Any("err", err))
@@ -106,19 +129,21 @@ func (s *Service) Background(ctx context.Context, sweepEvery, refreshEvery time.
 				}
 			}
 		case <-calendars.C:
+			if !leading() {
+				continue
+			}
 			if _, err := s.SyncCalendars(ctx, feeds); err != nil && ctx.Err() == nil {
 				s.log.Error("calendar sync", slog.Any("err", err))
 			}
 		case <-recalc.C:
+			if !leading() {
+				continue
+			}
 			if err := s.rankTiersIfDue(ctx); err != nil && ctx.Err() == nil {
 				s.log.Error("tier ranking", slog.Any("err", err))
 			}
 			if _, err := s.RecalculateWeights(ctx, Actor{Name: "scheduled recalculation", Role: leadflow.RoleAdmin}, false); err != nil && ctx.Err() == nil {
 				s.log.Error("weight recalculation", slog.Any("err", err))
-			}
-		case <-refresh.C:
-			if err := s.Refresh(ctx); err != nil && ctx.Err() == nil {
-				s.log.Error("refresh configuration", slog.Any("err", err))
 			}
 		}
 	}

@@ -31,8 +31,7 @@ const (
 // commits from any goroutine. Offers are recorded in the store by run's batches, never inside
 // the transaction that pooled the lead.
 type offerBoard struct {
-	s   *Service
-	hub *notify.Hub
+	s *Service
 
 	mu      sync.Mutex
 	jobs    offerJobs
@@ -41,8 +40,8 @@ type offerBoard struct {
 	kick    chan struct{}
 }
 
-func newOfferBoard(s *Service, hub *notify.Hub) *offerBoard {
-	return &offerBoard{s: s, hub: hub, offered: map[int64]map[int64]time.Time{}, kick: make(chan struct{}, 1)}
+func newOfferBoard(s *Service) *offerBoard {
+	return &offerBoard{s: s, offered: map[int64]map[int64]time.Time{}, kick: make(chan struct{}, 1)}
 }
 
 // offerJob is a moment at which some rep's offer of a lead opens, or, with sms, at which reps
@@ -66,6 +65,18 @@ func (h *offerJobs) Pop() any {
 	return x
 }
 
+// handle applies a committed pool change (see poolChanged).
+func (b *offerBoard) handle(m poolMsg) {
+	switch m.Kind {
+	case "entered":
+		b.entered(m.Entry, m.Preview)
+	case "claimed":
+		b.claimed(m.Entry, m.Winner, m.WinnerName, m.At)
+	case "closed":
+		b.closed(m.Entry, m.Why)
+	}
+}
+
 // entered offers a lead that entered (or re-entered) the pool: managers at once, every rep whose
 // offer is open now at once, and the others at their moment.
 func (b *offerBoard) entered(e leadflow.PoolEntry, preview compete.LeadPreview) {
@@ -75,7 +86,7 @@ func (b *offerBoard) entered(e leadflow.PoolEntry, preview compete.LeadPreview) 
 	cfg := b.s.Competition()
 	full := preview
 	full.Blind = e.Blind
-	_, _ = b.hub.PublishJSON(EventPooled, map[string]any{"lead_id": e.LeadID, "team_id": e.TeamID, "band": e.Band, "blind": e.Blind,
+	b.s.emit(EventPooled, map[string]any{"lead_id": e.LeadID, "team_id": e.TeamID, "band": e.Band, "blind": e.Blind,
 		"cohort": e.Cohort, "pooled_at": e.PooledAt, "expires_at": e.ExpiresAt, "preview": full, "premium": cfg.Premium(e.Band)}, notify.ToManagers())
 	b.offer(e, preview)
 	o := compete.OfferContent(b.s.clock.Now(), poolLead(&e), preview, cfg)
@@ -159,14 +170,10 @@ func (b *offerBoard) offer(e leadflow.PoolEntry, preview compete.LeadPreview) {
 	offer := compete.OfferContent(now, poolLead(&e), preview, cfg)
 	offer.ExpiresAt, offer.TimeLeftSeconds = e.ExpiresAt, int64(max(e.ExpiresAt.Sub(now), 0)/time.Second)
 	for g, reps := range groups {
-		ev, err := b.hub.PublishJSON(EventOffer, map[string]any{"offer": offer, "claimable": g.claimable, "claim_at": g.claimAt}, notify.ToReps(reps...))
-		if err != nil {
-			b.s.log.Error("pool offer", slog.Any("err", err))
-			continue
-		}
+		b.s.emit(EventOffer, map[string]any{"offer": offer, "claimable": g.claimable, "claim_at": g.claimAt}, notify.ToReps(reps...))
 		b.mu.Lock()
 		for _, id := range reps {
-			b.pending = append(b.pending, leadflow.Offer{LeadID: e.LeadID, RepID: id, SentAt: ev.Time, Channel: "stream"})
+			b.pending = append(b.pending, leadflow.Offer{LeadID: e.LeadID, RepID: id, SentAt: now, Channel: "stream"})
 		}
 		b.mu.Unlock()
 		b.s.notifyOffer(e, offer, reps)
@@ -178,9 +185,9 @@ func (b *offerBoard) claimed(e leadflow.PoolEntry, winner int64, name string, at
 	reps := b.forget(e.LeadID, winner)
 	payload := map[string]any{"lead_id": e.LeadID, "claimed_by": winner, "claimed_by_name": name, "claimed_at": at}
 	if len(reps) > 0 {
-		_, _ = b.hub.PublishJSON(EventClaimed, payload, notify.ToReps(reps...))
+		b.s.emit(EventClaimed, payload, notify.ToReps(reps...))
 	}
-	_, _ = b.hub.PublishJSON(EventClaimed, payload, notify.ToManagers())
+	b.s.emit(EventClaimed, payload, notify.ToManagers())
 }
 
 // closed tells the reps offered a lead that it left the pool unclaimed (expired or withdrawn).
@@ -188,9 +195,9 @@ func (b *offerBoard) closed(e leadflow.PoolEntry, why string) {
 	reps := b.forget(e.LeadID, 0)
 	payload := map[string]any{"lead_id": e.LeadID, "status": why}
 	if len(reps) > 0 {
-		_, _ = b.hub.PublishJSON(EventClosed, payload, notify.ToReps(reps...))
+		b.s.emit(EventClosed, payload, notify.ToReps(reps...))
 	}
-	_, _ = b.hub.PublishJSON(EventClosed, payload, notify.ToManagers())
+	b.s.emit(EventClosed, payload, notify.ToManagers())
 }
 
 // forget drops a lead's offer tracking and returns the reps it was offered to, except skip.
@@ -213,9 +220,8 @@ func (b *offerBoard) forget(leadID, skip int64) []int64 {
 const offerTick = 50 * time.Millisecond
 
 // run publishes delayed offers when they open and records sent offers in batches, until ctx
-// ends. At start it restores the tracking of open pool leads from the store.
+// ends. Only the leading node schedules offers; see lead.
 func (b *offerBoard) run(ctx context.Context) {
-	b.restore(ctx)
 	t := time.NewTicker(offerTick)
 	defer t.Stop()
 	for {
@@ -225,6 +231,9 @@ func (b *offerBoard) run(ctx context.Context) {
 			return
 		case <-t.C:
 		case <-b.kick:
+		}
+		if !b.s.leader.Load() {
+			continue
 		}
 		now := b.s.clock.Now()
 		var due []int64
@@ -268,8 +277,16 @@ func (b *offerBoard) reoffer(ctx context.Context, leadID int64) {
 	b.offer(*e, compete.PreviewOf(l))
 }
 
-// restore rebuilds the tracking of the open pool after a start: offers already recorded count as
-// sent, and every open lead is checked at once for offers that opened while the node was down.
+// lead starts scheduling when this node becomes the leader (at start, or when the previous
+// leader died): it rebuilds the tracking of the open pool from the store — offers already
+// recorded count as sent — and checks every open lead at once for offers that opened meanwhile.
+func (b *offerBoard) lead(ctx context.Context) {
+	b.mu.Lock()
+	b.jobs, b.offered = nil, map[int64]map[int64]time.Time{}
+	b.mu.Unlock()
+	b.restore(ctx)
+}
+
 func (b *offerBoard) restore(ctx context.Context) {
 	var open []leadflow.PoolEntry
 	sent := map[int64][]leadflow.Offer{}

@@ -146,7 +146,7 @@ func (s *Service) poolInTx(ctx context.Context, tx leadflow.Tx, fx *effects, l *
 		return false, push, err
 	}
 	preview := compete.PreviewOf(l)
-	fx.after = append(fx.after, func() { s.offers.entered(*entry, preview) })
+	fx.after = append(fx.after, func() { s.poolChanged(poolMsg{Kind: "entered", Entry: *entry, Preview: preview}) })
 	return true, push, nil
 }
 
@@ -321,7 +321,9 @@ func (s *Service) Claim(ctx context.Context, a Actor, leadID int64) (*ClaimResul
 			return err
 		}
 		winner := *e
-		fx.after = append(fx.after, func() { s.offers.claimed(winner, rep.ID, rep.Name, now) })
+		fx.after = append(fx.after, func() {
+			s.poolChanged(poolMsg{Kind: "claimed", Entry: winner, Winner: rep.ID, WinnerName: rep.Name, At: now})
+		})
 		return nil
 	})
 	if err != nil {
@@ -485,7 +487,7 @@ func (s *Service) Release(ctx context.Context, a Actor, leadID int64, reason str
 			return err
 		}
 		entry, preview := *e, compete.PreviewOf(l)
-		fx.after = append(fx.after, func() { s.offers.entered(entry, preview) })
+		fx.after = append(fx.after, func() { s.poolChanged(poolMsg{Kind: "entered", Entry: entry, Preview: preview}) })
 		out = l
 		return nil
 	})
@@ -745,7 +747,7 @@ func (s *Service) PoolSweep(ctx context.Context) (int, error) {
 				return err
 			}
 			entry := e
-			fx.after = append(fx.after, func() { s.offers.closed(entry, "expired") })
+			fx.after = append(fx.after, func() { s.poolChanged(poolMsg{Kind: "closed", Entry: entry, Why: "expired"}) })
 		}
 		return nil
 	})
@@ -841,7 +843,7 @@ func (s *Service) setPause(ctx context.Context, a Actor, teamID int64, until *ti
 				return err
 			}
 			entry := e
-			fx.after = append(fx.after, func() { s.offers.closed(entry, "withdrawn") })
+			fx.after = append(fx.after, func() { s.poolChanged(poolMsg{Kind: "closed", Entry: entry, Why: "withdrawn"}) })
 		}
 		return nil
 	})

@@ -13,6 +13,7 @@ import (
 	"github.com/leadflow/leadflow/notify"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/leadflow/leadflow"
@@ -94,6 +95,12 @@ type Service struct {
 	offers   *offerBoard
 	notifier notifier
 
+	// node names this process; leader is whether it holds the background lease; bus (nil on a
+	// single-node store) carries live events and pool changes between nodes (S-STORE-3/4).
+	node   string
+	leader atomic.Bool
+	bus    leadflow.Bus
+
 	locMu     sync.Mutex
 	locations map[string]*time.Location
 }
@@ -143,7 +150,11 @@ func New(ctx context.Context, st leadflow.Store, opts Options) (*Service, error)
 	s := &Service{store: st, clock: opts.Clock, log: opts.Logger, kickWH: opts.OnWebhooks, kickRS: make(chan struct{}, 1), tokens: &actorCache{m: map[string]cachedActor{}}, rotations: map[string]*cachedRotation{},
 		life: lifecycle.DefaultConfig(), ingest: IngestSettings{CreateLeadsFromEvents: true}, locations: map[string]*time.Location{}}
 	s.hub = notify.NewHub(notify.HubOptions{Clock: s.clock.Now, Logger: s.log})
-	s.offers = newOfferBoard(s, s.hub)
+	s.node = newNodeID()
+	if bus, ok := st.(leadflow.Bus); ok {
+		s.bus = bus
+	}
+	s.offers = newOfferBoard(s)
 	if err := s.reload(ctx); err != nil {
 		return nil, err
 	}

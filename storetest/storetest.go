@@ -42,6 +42,7 @@ func Run(t *testing.T, open Opener) {
 		{"RoutingState", testRoutingState},
 		{"PoolClaimRace", testPoolClaimRace},
 		{"PoolLifecycle", testPoolLifecycle},
+		{"Leases", testLeases},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -870,4 +871,25 @@ func testPoolLifecycle(t *testing.T, s leadflow.Store) {
 		}
 		return nil
 	})
+}
+
+// testLeases: one holder at a time; the holder renews; an expired lease passes to another
+// (S-STORE-4).
+func testLeases(t *testing.T, s leadflow.Store) {
+	ctx := context.Background()
+	try := func(holder string, at time.Time) bool {
+		var ok bool
+		write(t, s, func(tx leadflow.Tx) error {
+			var err error
+			ok, err = tx.TryLease(ctx, "background", holder, at, 15*time.Second)
+			return err
+		})
+		return ok
+	}
+	if !try("a", t0) || try("b", t0.Add(time.Second)) || !try("a", t0.Add(10*time.Second)) {
+		t.Fatal("a acquires and renews; b must wait")
+	}
+	if try("b", t0.Add(24*time.Second)) || !try("b", t0.Add(25*time.Second)) || try("a", t0.Add(26*time.Second)) {
+		t.Fatal("the lease passes to b once a's renewal expired, and stays with b")
+	}
 }

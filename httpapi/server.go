@@ -307,5 +307,5 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ service.Actor)
 	if err := s.svc.Store().Ping(r.Context()); err != nil {
 		return leadflow.Errorf(leadflow.EUNAVAILABLE, "database unreachable")
 	}
-	return writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "store": s.svc.Store().Dialect()})
+	return writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "store": s.svc.Store().Dialect(), "node": s.svc.NodeID(), "leader": s.svc.Leader()})
 }

@@ -44,9 +44,9 @@ func TestMain(m *testing.M) {
 const adminToken = "lf_process_test_admin_0123456789"
 
 // startServer runs `leadflow serve` on a free loopback port and returns its URL.
-func startServer(t *testing.T, db string) (*exec.Cmd, string) {
+func startServer(t *testing.T, db string, extra ...string) (*exec.Cmd, string) {
 	t.Helper()
-	cmd := exec.Command(binary, "serve", "--db", db, "--addr", "127.0.0.1:0")
+	cmd := exec.Command(binary, append([]string{"serve", "--db", db, "--addr", "127.0.0.1:0"}, extra...)...)
 	cmd.Env = append(os.Environ(), "LEADFLOW_ADMIN_TOKEN="+adminToken)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

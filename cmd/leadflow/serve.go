@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"time"
 
 	"github.com/leadflow/leadflow/app"
 )
@@ -14,6 +16,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.SetOutput(stderr)
 	m := &app.Main{Logger: newLogger(stderr)}
 	commonFlags(fs, m, true)
+	fs.DurationVar(&m.SweepEvery, "sweep-every", envDuration("LEADFLOW_SWEEP_EVERY", time.Minute), "interval of the decay sweep; pool expiry and SLA checks run at least every 15 s (env LEADFLOW_SWEEP_EVERY)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -27,4 +30,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "shutting down")
 	return m.Close()
+}
+
+// envDuration reads a duration from the environment, or returns def.
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(name)); err == nil && d > 0 {
+		return d
+	}
+	return def
 }

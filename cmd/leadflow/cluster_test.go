@@ -238,7 +238,9 @@ func TestClusterThreeNodes(t *testing.T) {
 			}
 		}
 		c.must(live, 200, "GET", "/api/v1/leads/"+fmt.Sprint(id)+"/claims", admin, nil, &log)
-		var l struct{ OwnerID int64 `json:"owner_id"` }
+		var l struct {
+			OwnerID int64 `json:"owner_id"`
+		}
 		c.must(live, 200, "GET", "/api/v1/leads/"+fmt.Sprint(id), admin, nil, &l)
 		wins := 0
 		for _, a := range log.Attempts {

@@ -10,10 +10,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -178,28 +175,20 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err := conn.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	files, err := fs.Glob(migrations, "migrations/*.sql")
+	all, err := sqlstore.Migrations(migrations)
 	if err != nil {
 		return err
 	}
-	sort.Strings(files)
-	for _, f := range files {
-		v, err := strconv.Atoi(strings.SplitN(strings.TrimPrefix(f, "migrations/"), "_", 2)[0])
-		if err != nil {
-			return fmt.Errorf("migration %s: bad name", f)
-		}
+	for _, m := range all {
+		v, body := m.Version, m.SQL
 		if v <= current {
 			continue
-		}
-		body, err := migrations.ReadFile(f)
-		if err != nil {
-			return err
 		}
 		tx, err := conn.BeginTx(ctx, nil)
 		if err != nil {
 			return fmt.Errorf("migration %d: %w", v, err)
 		}
-		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+		if _, err := tx.ExecContext(ctx, body); err != nil {
 			_ = tx.Rollback()
 			return fmt.Errorf("migration %d: %w", v, err)
 		}

@@ -9,12 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"github.com/leadflow/leadflow/sqlstore"
-	"io/fs"
 	"log/slog"
 	"net/url"
-	"sort"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -303,27 +299,19 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err := c.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	files, err := fs.Glob(migrations, "migrations/*.sql")
+	all, err := sqlstore.Migrations(migrations)
 	if err != nil {
 		return err
 	}
-	sort.Strings(files)
-	for _, f := range files {
-		v, err := strconv.Atoi(strings.SplitN(strings.TrimPrefix(f, "migrations/"), "_", 2)[0])
-		if err != nil {
-			return fmt.Errorf("migration %s: bad name", f)
-		}
+	for _, m := range all {
+		v, body := m.Version, m.SQL
 		if v <= current {
 			continue
-		}
-		body, err := migrations.ReadFile(f)
-		if err != nil {
-			return err
 		}
 		if _, err := c.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 			return fmt.Errorf("migration %d: %w", v, err)
 		}
-		if _, err := c.ExecContext(ctx, string(body)); err != nil {
+		if _, err := c.ExecContext(ctx, body); err != nil {
 			_, _ = c.ExecContext(ctx, "ROLLBACK")
 			return fmt.Errorf("migration %d: %w", v, err)
 		}

@@ -8,6 +8,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -156,4 +159,32 @@ func (x *queries) textList(param string) string {
 		return "(SELECT value FROM json_array_elements_text(" + param + "::json))"
 	}
 	return "(SELECT value FROM json_each(" + param + "))"
+}
+
+// Migration is one numbered schema change of a store (migrations/NNNN_name.sql).
+type Migration struct {
+	Version int
+	SQL     string
+}
+
+// Migrations reads the migrations/*.sql files of fsys in version order.
+func Migrations(fsys fs.FS) ([]Migration, error) {
+	files, err := fs.Glob(fsys, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(files)
+	out := make([]Migration, 0, len(files))
+	for _, f := range files {
+		v, err := strconv.Atoi(strings.SplitN(strings.TrimPrefix(f, "migrations/"), "_", 2)[0])
+		if err != nil {
+			return nil, fmt.Errorf("migration %s: bad name", f)
+		}
+		body, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Migration{Version: v, SQL: string(body)})
+	}
+	return out, nil
 }

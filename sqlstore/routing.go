@@ -44,24 +44,7 @@ func (x *queries) InsertAssignment(ctx context.Context, a *leadflow.Assignment) 
 }
 
 func (x *queries) Assignments(ctx context.Context, leadID int64) ([]leadflow.Assignment, error) {
-	rows, err := x.q.QueryContext(ctx, `SELECT id, lead_id, rep_id, rule_id, method, at, actor, reason, explanation FROM assignments WHERE lead_id = ? ORDER BY id`, leadID)
-	if err != nil {
-		return nil, fmt.Errorf("assignments: %w", err)
-	}
-	defer rows.Close()
-	var out []leadflow.Assignment
-	for rows.Next() {
-		var a leadflow.Assignment
-		var lead sql.NullInt64
-		var at int64
-		var ex string
-		if err := rows.Scan(&a.ID, &lead, &a.RepID, &a.RuleID, &a.Method, &at, &a.Actor, &a.Reason, &ex); err != nil {
-			return nil, err
-		}
-		a.LeadID, a.At, a.Explanation = lead.Int64, fromMS(at), []byte(ex)
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return x.assignmentsWhere(ctx, `explanation`, `lead_id = ? ORDER BY id`, leadID)
 }
 
 func countBy(ctx context.Context, q Querier, query string, args ...any) (map[int64]int64, error) {
@@ -141,16 +124,17 @@ func (x *queries) SetLeadOwner(ctx context.Context, leadID, ownerID int64, at ti
 }
 
 func (x *queries) AssignmentsBetween(ctx context.Context, from, until time.Time) ([]leadflow.Assignment, error) {
-	return x.assignmentsWhere(ctx, `at >= ? AND at < ?`, ms(from), ms(until))
+	return x.assignmentsWhere(ctx, `''`, `at >= ? AND at < ? ORDER BY at, id`, ms(from), ms(until))
 }
 
 func (x *queries) RepAssignments(ctx context.Context, repID int64, since time.Time) ([]leadflow.Assignment, error) {
-	return x.assignmentsWhere(ctx, `at >= ? AND rep_id = ?`, ms(since), repID)
+	return x.assignmentsWhere(ctx, `''`, `at >= ? AND rep_id = ? ORDER BY at, id`, ms(since), repID)
 }
 
-// assignmentsWhere lists assignments without their explanations, oldest first.
-func (x *queries) assignmentsWhere(ctx context.Context, where string, args ...any) ([]leadflow.Assignment, error) {
-	rows, err := x.q.QueryContext(ctx, `SELECT id, lead_id, rep_id, rule_id, method, at, actor, reason FROM assignments WHERE `+where+` ORDER BY at, id`, args...)
+// assignmentsWhere lists assignments; explanation is the column to read them from, or ” to
+// leave them out (lists for counting).
+func (x *queries) assignmentsWhere(ctx context.Context, explanation, where string, args ...any) ([]leadflow.Assignment, error) {
+	rows, err := x.q.QueryContext(ctx, `SELECT id, lead_id, rep_id, rule_id, method, at, actor, reason, `+explanation+` FROM assignments WHERE `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("assignments: %w", err)
 	}
@@ -160,10 +144,14 @@ func (x *queries) assignmentsWhere(ctx context.Context, where string, args ...an
 		var a leadflow.Assignment
 		var lead sql.NullInt64
 		var at int64
-		if err := rows.Scan(&a.ID, &lead, &a.RepID, &a.RuleID, &a.Method, &at, &a.Actor, &a.Reason); err != nil {
+		var ex string
+		if err := rows.Scan(&a.ID, &lead, &a.RepID, &a.RuleID, &a.Method, &at, &a.Actor, &a.Reason, &ex); err != nil {
 			return nil, err
 		}
 		a.LeadID, a.At = lead.Int64, fromMS(at)
+		if ex != "" {
+			a.Explanation = []byte(ex)
+		}
 		out = append(out, a)
 	}
 	return out, rows.Err()

@@ -516,3 +516,36 @@ func TestSpeedToLeadMode(t *testing.T) {
 		t.Fatalf("ranking: %+v", rank.Items)
 	}
 }
+
+// TestPriorityWindowHeadStart proves S-COMP-6 through the API: the rep whose daily priority
+// window covers the moment a lead enters the pool sees it at once, everyone else of its tier five
+// minutes later.
+func TestPriorityWindowHeadStart(t *testing.T) {
+	t.Parallel()
+	p := newPoolEnv(t, "tiered", func(c *compete.Config) { c.PriorityWindow = compete.Duration(30 * time.Minute) })
+	var ids []int64
+	for i := 0; i < 4; i++ {
+		ids = append(ids, p.addRep(fmt.Sprintf("W%d", i), map[string]any{"tier": 1}).ID)
+	}
+	p.poolRule()
+	windows := compete.PriorityWindows(ids, t0, time.UTC, p.m.Service.Competition())
+	at := windows[ids[2]].Start.Add(time.Minute) // inside the third rep's window today
+	holders := compete.Holders(windows, at)
+	if len(holders) != 1 || holders[0] != ids[2] {
+		t.Fatalf("want one window holder at %v, got %v (%v)", at, holders, windows)
+	}
+	p.clock.Set(at)
+	l := p.lead("window@x.example", "warm")
+	for _, id := range ids {
+		seen, _ := p.visible(id)
+		if holder := id == holders[0]; holder != containsID(seen, l.ID) {
+			t.Fatalf("at 0 min rep %d (holder %v) sees %v", id, holder, seen)
+		}
+	}
+	p.clock.Set(at.Add(5 * time.Minute))
+	for _, id := range ids {
+		if seen, claimable := p.visible(id); !containsID(seen, l.ID) || !containsID(claimable, l.ID) {
+			t.Fatalf("at 5 min rep %d sees %v (claimable %v)", id, seen, claimable)
+		}
+	}
+}

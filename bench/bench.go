@@ -48,7 +48,7 @@ type Options struct {
 }
 
 // Scenarios names the scenarios of a run, in the order they run.
-var Scenarios = []string{"single", "batch", "rescore", "routing"}
+var Scenarios = []string{"single", "batch", "rescore", "routing", "claims", "fanout"}
 
 // Result is one row of the report.
 type Result struct {
@@ -97,6 +97,12 @@ type sizes struct {
 	rescoreLeads                   int
 	// routingLeads and decisions size the routing scenario.
 	routingLeads, decisions int
+	// raceReps race raceRounds times for one lead each; claimLeads pool leads, pooled in waves of
+	// claimWave, are claimed once each by claimCl clients acting as claimReps reps; fanoutReps
+	// streams receive fanoutRounds offers.
+	raceReps, raceRounds                      int
+	claimLeads, claimWave, claimReps, claimCl int
+	fanoutReps, fanoutRounds                  int
 	// budget caps the time of each HTTP load phase so that a full run stays under about four
 	// minutes on two cores even when leadflow is far below its targets; a phase that hits it
 	// reports the smaller count it reached.
@@ -114,6 +120,9 @@ func sizesFor(o Options) sizes {
 		singleEvents: 10_000, singleEventCl: 8,
 		rescoreLeads: o.RescoreLeads,
 		routingLeads: 20_000, decisions: 5_000,
+		raceReps: TargetClaimRaceReps, raceRounds: 5,
+		claimLeads: 20_000, claimWave: 2_000, claimReps: 200, claimCl: 32,
+		fanoutReps: TargetFanoutClients, fanoutRounds: 20,
 		budget:      20 * time.Second,
 		rawSample:   150_000,
 		perTxSample: 20_000,
@@ -125,6 +134,9 @@ func sizesFor(o Options) sizes {
 		s.singleLeads, s.batchLeads, s.events, s.singleEvents = 3000, 10_000, 10_000, 1000
 		s.rescoreLeads = min(s.rescoreLeads, 20_000)
 		s.routingLeads, s.decisions = 2_000, 500
+		s.raceReps, s.raceRounds = 200, 2
+		s.claimLeads, s.claimWave, s.claimReps = 400, 200, 20
+		s.fanoutReps, s.fanoutRounds = 200, 3
 	}
 	return s
 }
@@ -169,7 +181,8 @@ func Run(ctx context.Context, o Options, w io.Writer) error {
 	}
 	var results []Result
 	var runErr error
-	scenarios := map[string]func(context.Context) ([]Result, error){"single": r.singleLead, "batch": r.batchAndEvents, "rescore": r.rescoring, "routing": r.routing}
+	scenarios := map[string]func(context.Context) ([]Result, error){"single": r.singleLead, "batch": r.batchAndEvents, "rescore": r.rescoring, "routing": r.routing,
+		"claims": r.claims, "fanout": r.fanout}
 	for _, name := range o.Only {
 		if scenarios[name] == nil {
 			return fmt.Errorf("bench: unknown scenario %q (have %s)", name, strings.Join(Scenarios, ", "))

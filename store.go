@@ -106,6 +106,8 @@ type ReadTx interface {
 	RepAssignments(ctx context.Context, repID int64, since time.Time) ([]Assignment, error)
 	// PushSubscriptions returns the Web Push subscriptions of the reps.
 	PushSubscriptions(ctx context.Context, repIDs []int64) ([]PushSubscription, error)
+	// OfferTo returns the offer of a lead to a rep; ENOTFOUND when none was sent.
+	OfferTo(ctx context.Context, leadID, repID int64) (*Offer, error)
 	// Offers returns the offers of a lead, in send order.
 	Offers(ctx context.Context, leadID int64) ([]Offer, error)
 	// SLATimer returns a lead's running response timer, or nil.

@@ -40,6 +40,7 @@ func (s *Service) PutCompetition(ctx context.Context, cfg compete.Config) (compe
 	s.mu.Lock()
 	s.compete = cfg
 	s.mu.Unlock()
+	s.invalidateConfig() // priority windows depend on the policy
 	return cfg, nil
 }
 
@@ -64,18 +65,13 @@ func (s *Service) loadPoolTeam(ctx context.Context, tx leadflow.ReadTx, teamID i
 		return nil, err
 	}
 	pt := &poolTeam{team: team, loc: s.location(team.Timezone)}
-	var ids []int64
-	for i := range cfg.reps {
-		if r := &cfg.reps[i]; r.Active && r.TeamID == teamID {
-			pt.members = append(pt.members, r)
-			ids = append(ids, r.ID)
-		}
-	}
+	var windows map[int64]compete.Window
+	pt.members, windows = cfg.teamDay(teamID, at, pt.loc, s.Competition())
 	pt.mode = compete.Mode(team.Mode)
 	if pt.mode == "" {
 		pt.mode = compete.RecommendMode(len(pt.members))
 	}
-	pt.state = compete.Team{Mode: pt.mode, Windows: compete.PriorityWindows(ids, at, pt.loc, s.Competition())}
+	pt.state = compete.Team{Mode: pt.mode, Windows: windows}
 	if team.PausedUntil != nil {
 		pt.state.PausedUntil = *team.PausedUntil
 	}
@@ -283,17 +279,12 @@ func (s *Service) Claim(ctx context.Context, a Actor, leadID int64) (*ClaimResul
 			return tx.InsertClaimAttempt(ctx, attempt)
 		}
 		attempt.Outcome, attempt.WinnerID = leadflow.ClaimWon, rep.ID
-		offers, err := tx.Offers(ctx, leadID)
-		if err != nil {
-			return err
-		}
-		for _, o := range offers {
-			if o.RepID == rep.ID && !o.SentAt.After(now) && !o.SentAt.Before(e.PooledAt) {
-				attempt.OfferedAt = &o.SentAt
-			}
-		}
-		if t, ok := s.offers.sentAt(leadID, rep.ID); ok && attempt.OfferedAt == nil { // not recorded yet
+		if t, ok := s.offers.sentAt(leadID, rep.ID); ok { // sent by this node (maybe not recorded yet)
 			attempt.OfferedAt = &t
+		} else if o, err := tx.OfferTo(ctx, leadID, rep.ID); err == nil && !o.SentAt.After(now) && !o.SentAt.Before(e.PooledAt) {
+			attempt.OfferedAt = &o.SentAt
+		} else if err != nil && leadflow.ErrorCode(err) != leadflow.ENOTFOUND {
+			return err
 		}
 		if err := tx.InsertClaimAttempt(ctx, attempt); err != nil {
 			return err
@@ -375,6 +366,10 @@ func denied(d compete.Decision) error {
 // the rep's days and weeks.
 func (s *Service) claimHistory(ctx context.Context, tx leadflow.ReadTx, rep *leadflow.Rep, loc *time.Location, teamID int64, now time.Time) (compete.History, error) {
 	var h compete.History
+	cfg := s.Competition()
+	if cfg.DailyClaimLimit == 0 && cfg.HotPerWarm == 0 && cfg.ClaimsPerAuto == 0 && cfg.ColdPerWeek == 0 {
+		return h, nil // no rule counts claims
+	}
 	p := compete.PeriodsAt(now, loc)
 	claims, err := tx.ClaimsSince(ctx, rep.ID, p.LastWeek)
 	if err != nil {
@@ -400,8 +395,13 @@ func (s *Service) claimHistory(ctx context.Context, tx leadflow.ReadTx, rep *lea
 			h.ColdLastWeek++
 		}
 	}
-	if h.ColdPooledLastWeek, err = tx.PoolCount(ctx, teamID, "cold", p.LastWeek, p.ThisWeek); err != nil {
-		return h, err
+	if cfg.ColdPerWeek > 0 {
+		if h.ColdPooledLastWeek, err = tx.PoolCount(ctx, teamID, "cold", p.LastWeek, p.ThisWeek); err != nil {
+			return h, err
+		}
+	}
+	if cfg.ClaimsPerAuto == 0 {
+		return h, nil
 	}
 	pushed, err := tx.RepAssignments(ctx, rep.ID, p.ThisWeek)
 	if err != nil {

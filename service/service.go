@@ -131,10 +131,55 @@ type routingConfig struct {
 	reps        []leadflow.Rep
 	byID        map[int64]*leadflow.Rep
 	territories map[int64]*leadflow.Territory
+
+	mu       sync.Mutex // guards teamDays
+	teamDays map[teamDayKey]teamDayValue
 }
 
 // rep returns the cached rep with the id, or nil.
 func (c *routingConfig) rep(id int64) *leadflow.Rep { return c.byID[id] }
+
+// teamDayKey names a team's members and priority windows of one day.
+type teamDayKey struct {
+	team int64
+	day  string
+}
+
+// teamDayValue is what teamDay caches.
+type teamDayValue struct {
+	members []*leadflow.Rep
+	windows map[int64]compete.Window
+}
+
+// teamDay returns a team's active members, in id order, and their priority windows on the day of
+// at in loc (S-COMP-6), computed once per team and day: claims and listings read them all the
+// time, and the cache goes with the rest of the routing configuration when reps, teams or the
+// competition policy change.
+func (c *routingConfig) teamDay(teamID int64, at time.Time, loc *time.Location, cfg compete.Config) ([]*leadflow.Rep, map[int64]compete.Window) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	key := teamDayKey{team: teamID, day: at.In(loc).Format(time.DateOnly) + " " + loc.String()}
+	if v, ok := c.teamDays[key]; ok {
+		return v.members, v.windows
+	}
+	if c.teamDays == nil {
+		c.teamDays = map[teamDayKey]teamDayValue{}
+	}
+	var v teamDayValue
+	var ids []int64
+	for i := range c.reps {
+		if r := &c.reps[i]; r.Active && r.TeamID == teamID {
+			v.members = append(v.members, r)
+			ids = append(ids, r.ID)
+		}
+	}
+	v.windows = compete.PriorityWindows(ids, at, loc, cfg)
+	if len(c.teamDays) > 1000 {
+		clear(c.teamDays)
+	}
+	c.teamDays[key] = v
+	return v.members, v.windows
+}
 
 // New loads the active configuration from the store, installing the defaults on a new database.
 func New(ctx context.Context, st leadflow.Store, opts Options) (*Service, error) {

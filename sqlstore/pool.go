@@ -167,7 +167,10 @@ func (x *queries) claimsWhere(ctx context.Context, where string, args ...any) ([
 }
 
 func (x *queries) ClaimsSince(ctx context.Context, repID int64, since time.Time) ([]leadflow.ClaimAttempt, error) {
-	return x.claimsWhere(ctx, `outcome = 'won' AND at >= ? AND (? = 0 OR rep_id = ?)`, ms(since), repID, repID)
+	if repID == 0 {
+		return x.claimsWhere(ctx, `outcome = 'won' AND at >= ?`, ms(since))
+	}
+	return x.claimsWhere(ctx, `outcome = 'won' AND rep_id = ? AND at >= ?`, repID, ms(since))
 }
 
 func (x *queries) ClaimAttempts(ctx context.Context, leadID int64) ([]leadflow.ClaimAttempt, error) {
@@ -283,4 +286,21 @@ func (x *queries) DeletePushSubscription(ctx context.Context, endpoint string) (
 	}
 	n, err := res.RowsAffected()
 	return n == 1, err
+}
+
+func (x *queries) OfferTo(ctx context.Context, leadID, repID int64) (*leadflow.Offer, error) {
+	var o leadflow.Offer
+	var sent int64
+	var seen sql.NullInt64
+	err := x.q.QueryRowContext(ctx, `SELECT lead_id, rep_id, sent_at, channel, seen_at FROM offers WHERE lead_id = ? AND rep_id = ?`, leadID, repID).
+		Scan(&o.LeadID, &o.RepID, &sent, &o.Channel, &seen)
+	if err != nil {
+		return nil, mapErr(err, "offer")
+	}
+	o.SentAt = fromMS(sent)
+	if seen.Valid {
+		t := fromMS(seen.Int64)
+		o.SeenAt = &t
+	}
+	return &o, nil
 }

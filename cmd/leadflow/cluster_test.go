@@ -270,6 +270,13 @@ func TestClusterThreeNodes(t *testing.T) {
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
+	// The new leader schedules offers: a lead pooled now reaches a surviving node's stream.
+	var l leadResult
+	c.must(live, 201, "POST", "/api/v1/leads", admin, map[string]any{"email": "after-kill@c.example", "company": "Acme"}, &l)
+	survivor := (leader + 2) % 3
+	if !sawOffer(streams[survivor], l.Lead.ID, 10*time.Second) {
+		t.Fatalf("after the leader died, the offer of lead %d did not reach node %d's stream", l.Lead.ID, survivor)
+	}
 }
 
 // leadResult is the answer of POST /api/v1/leads.

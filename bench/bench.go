@@ -45,10 +45,15 @@ type Options struct {
 	Dir string
 	// Only runs the named scenarios (see Scenarios); empty runs them all.
 	Only []string
+	// Postgres, a postgres:// URL, adds the PostgreSQL scenario (see postgres.go): its rows are
+	// reported beside the SQLite rows. Each phase runs in a fresh schema of that database, dropped
+	// when the phase ends. Empty skips the scenario.
+	Postgres string
 }
 
 // Scenarios names the scenarios of a run, in the order they run.
-var Scenarios = []string{"single", "batch", "rescore", "routing", "claims", "fanout"}
+// "postgres" runs only when Options.Postgres is set.
+var Scenarios = []string{"single", "batch", "rescore", "routing", "claims", "fanout", "postgres"}
 
 // Result is one row of the report.
 type Result struct {
@@ -58,8 +63,9 @@ type Result struct {
 	// Detail is shown after the value (e.g. the total time of a run).
 	Detail   string
 	P50, P99 time.Duration
-	// Ceiling is the raw SQLite rate (rows/s) for the same rows, measured in the same run; 0 when
-	// not applicable.
+	// Ceiling is the raw rate (rows/s) of the same store for the same rows, measured in the same
+	// run: raw SQLite for the SQLite rows, raw PostgreSQL (pgx) for the PostgreSQL rows; 0 when not
+	// applicable.
 	Ceiling float64
 	Target  string
 	Pass    bool
@@ -149,6 +155,9 @@ type runner struct {
 	dir    string
 	corpus *corpus
 	schema string // the store's leads and events tables, for the raw ceilings
+
+	// pgVersion describes the PostgreSQL server when the postgres scenario runs.
+	pgVersion string
 }
 
 // Run runs every scenario and prints progress lines and then the report table to w. It returns
@@ -182,14 +191,25 @@ func Run(ctx context.Context, o Options, w io.Writer) error {
 	var results []Result
 	var runErr error
 	scenarios := map[string]func(context.Context) ([]Result, error){"single": r.singleLead, "batch": r.batchAndEvents, "rescore": r.rescoring, "routing": r.routing,
-		"claims": r.claims, "fanout": r.fanout}
+		"claims": r.claims, "fanout": r.fanout, "postgres": r.postgres}
 	for _, name := range o.Only {
 		if scenarios[name] == nil {
 			return fmt.Errorf("bench: unknown scenario %q (have %s)", name, strings.Join(Scenarios, ", "))
 		}
+		if name == "postgres" && o.Postgres == "" {
+			return errors.New("bench: the postgres scenario needs a PostgreSQL database: pass --db postgres://user:pass@host/db")
+		}
+	}
+	if r.pgActive() {
+		if r.pgVersion, err = pgCheck(ctx, o.Postgres); err != nil {
+			return err
+		}
 	}
 	for _, name := range Scenarios {
 		if len(o.Only) > 0 && !slices.Contains(o.Only, name) {
+			continue
+		}
+		if name == "postgres" && o.Postgres == "" {
 			continue
 		}
 		res, err := scenarios[name](ctx)
@@ -335,8 +355,14 @@ func (r *runner) report(results []Result, took time.Duration, runErr error) {
 		mode = "QUICK (small sizes: figures are not comparable with the targets)"
 	}
 	fmt.Fprintf(w, "- mode: %s; total run time %s\n", mode, fmtDur(took))
-	fmt.Fprintf(w, "- the load generator runs in the same process and on the same cores as the server\n\n")
-	fmt.Fprintln(w, "| scenario | measured | p50 | p99 | raw SQLite ceiling | ratio | target | verdict |")
+	fmt.Fprintf(w, "- the load generator runs in the same process and on the same cores as the server\n")
+	header := "raw SQLite ceiling"
+	if r.pgVersion != "" {
+		header = "raw ceiling"
+		fmt.Fprintf(w, "- PostgreSQL rows: PostgreSQL %s at %s, on the same machine as the leadflow nodes and the load generator; their raw ceiling is raw PostgreSQL (pgx) on that server, the SQLite rows' raw SQLite\n", r.pgVersion, pgServer(r.o.Postgres))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "| scenario | measured | p50 | p99 | %s | ratio | target | verdict |\n", header)
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---|---|")
 	for _, res := range results {
 		measured := fmtValue(res.Value, res.Unit)
@@ -373,6 +399,9 @@ func commandLine() string {
 		return "leadflow bench"
 	}
 	args := append([]string{filepath.Base(os.Args[0])}, os.Args[1:]...)
+	for i, a := range args { // a database URL's password stays out of the report
+		args[i] = redactArg(a)
+	}
 	return strings.Join(args, " ")
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -22,13 +23,22 @@ func TestQuickRun(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
+	// The PostgreSQL scenario runs when a server is named, as the store's own tests do.
+	pg := os.Getenv("LEADFLOW_TEST_POSTGRES")
+	if pg == "" {
+		t.Log("PostgreSQL scenario skipped: set LEADFLOW_TEST_POSTGRES=postgres://user:pass@host/db to run it")
+	}
 	var buf bytes.Buffer
-	if err := Run(ctx, Options{Quick: true, RescoreLeads: 5000, Dir: t.TempDir()}, &buf); err != nil {
+	if err := Run(ctx, Options{Quick: true, RescoreLeads: 5000, Dir: t.TempDir(), Postgres: pg}, &buf); err != nil {
 		t.Fatalf("Run: %v\n%s", err, buf.String())
 	}
 	out := buf.String()
 	t.Log("\n" + out)
 	sz := sizesFor(Options{Quick: true})
+	header := "| scenario | measured | p50 | p99 | raw SQLite ceiling | ratio | target | verdict |"
+	if pg != "" {
+		header = "| scenario | measured | p50 | p99 | raw ceiling | ratio | target | verdict |"
+	}
 	for _, row := range []string{
 		fmt.Sprintf("| Single-lead HTTP ingest (%d clients) |", sz.singleConc),
 		"| Raw SQLite, 1 row per transaction (the single-lead rows) |",
@@ -42,7 +52,7 @@ func TestQuickRun(t *testing.T) {
 		fmt.Sprintf("| Pool offer fan-out to %d SSE clients (delivery latency) |", sz.fanoutReps),
 		fmt.Sprintf("| Pool offer fan-out to %d SSE clients (first-to-last spread) |", sz.fanoutReps),
 		"| Peak RSS (whole process) |",
-		"| scenario | measured | p50 | p99 | raw SQLite ceiling | ratio | target | verdict |",
+		header,
 		"- machine: ",
 		"- command: `",
 	} {
@@ -54,12 +64,52 @@ func TestQuickRun(t *testing.T) {
 		t.Errorf("report says FAILED")
 	}
 	// Every measured row has a ceiling (all but the reference rows and RSS).
+	pgCeiled := 0
 	for line := range strings.SplitSeq(out, "\n") {
 		if strings.HasPrefix(line, "| Single-lead") || strings.HasPrefix(line, "| Batch") || strings.HasPrefix(line, "| Rescoring") {
 			if strings.Count(line, " rows/s |") != 1 || !strings.Contains(line, "×") {
 				t.Errorf("row without a raw ceiling and ratio: %s", line)
 			}
 		}
+		for _, p := range []string{"| PostgreSQL: single-lead", "| PostgreSQL: batch", "| PostgreSQL: sustained claims"} {
+			if strings.HasPrefix(line, p) {
+				pgCeiled++
+				if strings.Count(line, " rows/s |") != 1 || !strings.Contains(line, "×") {
+					t.Errorf("PostgreSQL row without a raw ceiling and ratio: %s", line)
+				}
+			}
+		}
+	}
+	if pg == "" {
+		if strings.Contains(out, "PostgreSQL") {
+			t.Errorf("report has PostgreSQL rows without a PostgreSQL server")
+		}
+		return
+	}
+	if pgCeiled != 7 {
+		t.Errorf("%d PostgreSQL rows with a ceiling, want 7 (single-lead ×2, batch leads, batched events ×2, claims ×2)", pgCeiled)
+	}
+	pz := pgSizesFor(Options{Quick: true})
+	for _, row := range []string{
+		fmt.Sprintf("| PostgreSQL: single-lead HTTP ingest, 1 node (%d clients) |", pz.singleConc),
+		fmt.Sprintf("| PostgreSQL: single-lead HTTP ingest, %d nodes (%d clients) |", pz.nodes, pz.singleConc),
+		fmt.Sprintf("| Raw PostgreSQL, 1 row per transaction (the single-lead rows, %d connections) |", pz.singleConc),
+		fmt.Sprintf("| Raw PostgreSQL, 1,000-row pgx.Batch per transaction (the single-lead rows, %d connections) |", pz.batchCl),
+		fmt.Sprintf("| PostgreSQL: batch lead ingest over HTTP (1,000/request, %d clients) |", pz.batchCl),
+		fmt.Sprintf("| PostgreSQL: batched event ingest over HTTP (1,000/request, %d clients) |", pz.batchCl),
+		fmt.Sprintf("| PostgreSQL: batched event ingest, leads shared by concurrent requests (%d/request, %d clients) |", pz.sharedSize, pz.batchCl),
+		fmt.Sprintf("| PostgreSQL: sustained claims over HTTP, 1 node (%d clients, %d reps) |", pz.claimCl, pz.claimReps),
+		fmt.Sprintf("| PostgreSQL: sustained claims over HTTP, %d nodes (%d clients, %d reps) |", pz.nodes, pz.claimCl, pz.claimReps),
+		fmt.Sprintf("| PostgreSQL: pool offer fan-out to %d SSE clients on %d nodes (delivery latency) |", pz.fanoutClients, pz.nodes),
+		fmt.Sprintf("| PostgreSQL: pool offer fan-out to %d SSE clients on %d nodes (first-to-last spread) |", pz.fanoutClients, pz.nodes),
+		"- PostgreSQL rows: PostgreSQL ",
+	} {
+		if !strings.Contains(out, row) {
+			t.Errorf("report lacks %q", row)
+		}
+	}
+	if strings.Contains(out, pg) && strings.Contains(pg, "@") {
+		t.Errorf("report shows the database URL with its credentials")
 	}
 }
 

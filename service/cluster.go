@@ -80,11 +80,35 @@ func (s *Service) emit(typ string, v any, to notify.Audience) {
 		s.hub.Publish(typ, data, to)
 		return
 	}
-	msg, _ := json.Marshal(liveEvent{Type: typ, Data: data, To: to})
-	if err := s.bus.Notify(context.Background(), channelEvents, msg); err != nil {
-		s.log.Error("live event", slog.String("type", typ), slog.Any("err", err))
-		s.hub.Publish(typ, data, to) // at least this node's streams get it
+	// A bus message is small (PostgreSQL: under 8 kB): an event for many reps travels as several
+	// messages, each naming a part of them.
+	for _, part := range splitAudience(to, busRepsPerMessage) {
+		msg, _ := json.Marshal(liveEvent{Type: typ, Data: data, To: part})
+		if err := s.bus.Notify(context.Background(), channelEvents, msg); err != nil {
+			s.log.Error("live event", slog.String("type", typ), slog.Any("err", err))
+			s.hub.Publish(typ, data, part) // at least this node's streams get it
+		}
 	}
+}
+
+// busRepsPerMessage bounds the rep ids one bus message names (about 8 bytes each).
+const busRepsPerMessage = 400
+
+// splitAudience cuts an audience naming many reps into audiences of at most n reps each; the
+// other parts of the audience go with the first.
+func splitAudience(to notify.Audience, n int) []notify.Audience {
+	if len(to.RepIDs) <= n {
+		return []notify.Audience{to}
+	}
+	var out []notify.Audience
+	for i := 0; i < len(to.RepIDs); i += n {
+		part := notify.Audience{RepIDs: to.RepIDs[i:min(i+n, len(to.RepIDs))]}
+		if i == 0 {
+			part.Everyone, part.Managers, part.TeamIDs = to.Everyone, to.Managers, to.TeamIDs
+		}
+		out = append(out, part)
+	}
+	return out
 }
 
 // poolMsg is a change of the pool, for the offer board of the leading node.

@@ -1,11 +1,13 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -228,7 +230,7 @@ UNION ALL SELECT ` + leadColumns + ` FROM leads WHERE external_id IN ` + x.textL
 UNION ALL SELECT ` + leadColumns + ` FROM leads WHERE email_norm IN ` + x.textList("?3")
 	if lock := x.forUpdate(); lock != "" { // locking cannot apply to a UNION: one scan with OR
 		q = `SELECT ` + leadColumns + ` FROM leads WHERE id IN ` + x.intList("?1") + ` OR external_id IN ` + x.textList("?2") +
-			` OR email_norm IN ` + x.textList("?3") + lock
+			` OR email_norm IN ` + x.textList("?3") + ` ORDER BY id` + lock
 	}
 	leads, err := queryLeads(ctx, x.q, q, enc(ids), enc(externalIDs), enc(norm))
 	if err != nil {
@@ -351,6 +353,7 @@ func expectOne(res sql.Result, what string) error {
 const scoreBatch = 50
 
 func (x *queries) UpdateScores(ctx context.Context, leads []leadflow.Lead) error {
+	leads = byID(leads)
 	for len(leads) > 0 {
 		n := len(leads)
 		if n > scoreBatch {
@@ -381,7 +384,14 @@ scored_at = v.scored_at, hits = v.hits, rescore_at = v.rescore_at, rev = leads.r
 
 func (x *queries) UpdateScoresIfCurrent(ctx context.Context, leads []leadflow.Lead) ([]int64, error) {
 	var skipped []int64
-	for i := range leads {
+	// Update in id order (without reordering the caller's slice): concurrent transactions then
+	// lock the same leads in the same order and never deadlock.
+	order := make([]int, len(leads))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(leads[a].ID, leads[b].ID) })
+	for _, i := range order {
 		l := &leads[i]
 		hits, err := encodeHits(l.Hits)
 		if err != nil {
@@ -515,6 +525,18 @@ func (x *queries) AppendHistory(ctx context.Context, entries ...leadflow.History
 		entries = entries[n:]
 	}
 	return nil
+}
+
+// byID returns the leads in id order (a sorted copy when they are not), so that concurrent
+// transactions lock the same rows in the same order and never deadlock.
+func byID(leads []leadflow.Lead) []leadflow.Lead {
+	less := func(a, b leadflow.Lead) int { return cmp.Compare(a.ID, b.ID) }
+	if slices.IsSortedFunc(leads, less) {
+		return leads
+	}
+	out := slices.Clone(leads)
+	slices.SortFunc(out, less)
+	return out
 }
 
 // scoreColumnTypes are the SQL types of UpdateScores' VALUES columns.

@@ -549,3 +549,26 @@ func TestPriorityWindowHeadStart(t *testing.T) {
 		}
 	}
 }
+
+// TestGuaranteedMinimum proves the protected allocation of S-COMP-6/7: a rep in weeks 9–12 who
+// has had fewer leads this week than half the team's average gets the next pool lead pushed to
+// it; at its minimum, leads go to the pool again.
+func TestGuaranteedMinimum(t *testing.T) {
+	t.Parallel()
+	p := newPoolEnv(t, "open_pool", nil)
+	vet := p.addRep("Vera", nil)
+	p.addRep("Otto", nil)
+	nina := p.addRep("Nina", map[string]any{"hire_date": t0.AddDate(0, 0, -60).Format(time.RFC3339)})
+	p.poolRule()
+	first := p.lead("g0@x.example", "warm")
+	if first.OwnerID != 0 {
+		t.Fatalf("nobody has leads yet, the first goes to the pool: owner %d", first.OwnerID)
+	}
+	p.must(http.StatusOK, p.asRep(vet.ID, "POST", "/api/v1/pool/"+itoa(first.ID)+"/claim", nil))
+	if owed := p.lead("g1@x.example", "warm"); owed.OwnerID != nina.ID {
+		t.Fatalf("Nina is below half the average (0 < 1/6): the lead went to %d", owed.OwnerID)
+	}
+	if next := p.lead("g2@x.example", "warm"); next.OwnerID != 0 {
+		t.Fatalf("at her minimum, leads go to the pool again: owner %d", next.OwnerID)
+	}
+}

@@ -155,11 +155,15 @@ func (s *Service) poolInTx(ctx context.Context, tx leadflow.Tx, fx *effects, l *
 func (s *Service) poolTarget(ctx context.Context, tx leadflow.Tx, r compiledRule, pt *poolTeam, now time.Time) (string, error) {
 	cfg := s.Competition()
 	weights := map[string]float64{}
+	var guaranteed []*leadflow.Rep
 	for _, rep := range pt.members {
 		if _, away := rep.AwayAt(now); away {
 			continue
 		}
 		t := compete.TenureAt(rep.HireDate, now, s.location(rep.Timezone), cfg)
+		if t.Guaranteed && (t.Phase == compete.PhaseProtected || t.Phase == compete.PhaseFull) {
+			guaranteed = append(guaranteed, rep)
+		}
 		switch t.Phase {
 		case compete.PhaseShadow:
 			weights["rep:"+strconv.FormatInt(rep.ID, 10)] = 1
@@ -174,6 +178,9 @@ func (s *Service) poolTarget(ctx context.Context, tx leadflow.Tx, r compiledRule
 		default:
 			weights["pool"]++
 		}
+	}
+	if id, err := s.owedMinimum(ctx, tx, pt, guaranteed, now); err != nil || id != 0 {
+		return "rep:" + strconv.FormatInt(id, 10), err
 	}
 	if len(weights) <= 1 { // everyone competes in the main pool (or nobody is there)
 		return "pool", nil
@@ -197,6 +204,34 @@ func (s *Service) poolTarget(ctx context.Context, tx leadflow.Tx, r compiledRule
 		return "", err
 	}
 	return target, tx.PutRotation(ctx, key, state)
+}
+
+// owedMinimum returns the guaranteed rep furthest below its minimum allocation this week, or 0
+// (S-COMP-6 newbie protection, S-COMP-7 weeks 9–12): a rep with a guarantee that has had fewer
+// leads this week — claimed or pushed — than half the average of the team's reps gets the next
+// pool lead pushed to it, so a new rep never starves while it learns to compete.
+func (s *Service) owedMinimum(ctx context.Context, tx leadflow.ReadTx, pt *poolTeam, guaranteed []*leadflow.Rep, now time.Time) (int64, error) {
+	if len(guaranteed) == 0 || len(pt.members) < 2 {
+		return 0, nil
+	}
+	week := compete.PeriodsAt(now, pt.loc).ThisWeek
+	counts, err := tx.AssignmentCounts(ctx, week)
+	if err != nil {
+		return 0, err
+	}
+	var total int64
+	for _, m := range pt.members {
+		total += counts[m.ID]
+	}
+	minimum := float64(total) / float64(len(pt.members)) / 2
+	var owed int64
+	lowest := minimum
+	for _, rep := range guaranteed {
+		if c := float64(counts[rep.ID]); c < lowest {
+			owed, lowest = rep.ID, c
+		}
+	}
+	return owed, nil
 }
 
 // releasedThisWeek counts the team's main-pool leads of each band pooled this week (team time

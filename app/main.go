@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -57,7 +59,11 @@ func (m *Main) OpenStore(ctx context.Context) error {
 		return errors.New("no database: pass --db or set LEADFLOW_DB")
 	}
 	if postgres.IsDSN(m.DB) {
-		st, err := postgres.Open(ctx, m.DB, postgres.Options{Logger: m.Logger})
+		var conns int32
+		if n, err := strconv.Atoi(os.Getenv("LEADFLOW_PG_MAX_CONNS")); err == nil && n > 0 {
+			conns = int32(n)
+		}
+		st, err := postgres.Open(ctx, m.DB, postgres.Options{Logger: m.Logger, MaxConns: conns})
 		if err != nil {
 			return err
 		}

@@ -477,11 +477,16 @@ func (p *poolNode) poolLeads(ctx context.Context, c *corpus, lo, hi int) ([]int6
 	return ids, took, nil
 }
 
-// waitRows waits until a table holds want rows and returns how long that took.
+// waitRows waits until a SQLite table holds want rows and returns how long that took.
 func waitRows(ctx context.Context, path, table string, want int64, limit time.Duration) (time.Duration, error) {
+	return waitCount(ctx, table, want, limit, func(ctx context.Context) (int64, error) { return countRows(ctx, path, table) })
+}
+
+// waitCount waits until count reports want rows of table and returns how long that took.
+func waitCount(ctx context.Context, table string, want int64, limit time.Duration, count func(context.Context) (int64, error)) (time.Duration, error) {
 	t0 := time.Now()
 	for {
-		got, err := countRows(ctx, path, table)
+		got, err := count(ctx)
 		if err != nil {
 			return 0, err
 		}

@@ -152,26 +152,9 @@ func expectPGRows(ctx context.Context, dsn, scenario, table string, want int) er
 	return nil
 }
 
-// waitPGRows waits until a table holds want rows and returns how long that took.
+// waitPGRows waits until a PostgreSQL table holds want rows and returns how long that took.
 func waitPGRows(ctx context.Context, dsn, table string, want int64, limit time.Duration) (time.Duration, error) {
-	t0 := time.Now()
-	for {
-		got, err := pgCount(ctx, dsn, table)
-		if err != nil {
-			return 0, err
-		}
-		if got == want {
-			return time.Since(t0), nil
-		}
-		if got > want || time.Since(t0) > limit {
-			return 0, fmt.Errorf("%s: %d rows after %s, want %d", table, got, fmtDur(time.Since(t0)), want)
-		}
-		select {
-		case <-ctx.Done():
-			return 0, ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+	return waitCount(ctx, table, want, limit, func(ctx context.Context) (int64, error) { return pgCount(ctx, dsn, table) })
 }
 
 // pgDeadlocks returns the number of deadlocks the server has detected in the database so far

@@ -291,40 +291,9 @@ func runFn(r *writeReq, q leadflow.Tx) (err error) {
 }
 
 func (s *Store) migrate(ctx context.Context) error {
-	c := s.writer.conn
-	if _, err := c.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	var current int
-	if err := c.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	all, err := sqlstore.Migrations(migrations)
-	if err != nil {
-		return err
-	}
-	for _, m := range all {
-		v, body := m.Version, m.SQL
-		if v <= current {
-			continue
-		}
-		if _, err := c.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
-			return fmt.Errorf("migration %d: %w", v, err)
-		}
-		if _, err := c.ExecContext(ctx, body); err != nil {
-			_, _ = c.ExecContext(ctx, "ROLLBACK")
-			return fmt.Errorf("migration %d: %w", v, err)
-		}
-		if _, err := c.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, v, time.Now().UnixMilli()); err != nil {
-			_, _ = c.ExecContext(ctx, "ROLLBACK")
-			return fmt.Errorf("migration %d: %w", v, err)
-		}
-		if _, err := c.ExecContext(ctx, "COMMIT"); err != nil {
-			return fmt.Errorf("migration %d: %w", v, err)
-		}
+	return sqlstore.Migrate(ctx, s.writer.conn, sqlstore.SQLite, migrations, "BEGIN IMMEDIATE", func(v int) {
 		s.opts.Logger.Info("schema migrated", slog.Int("version", v), slog.String("db", s.path))
-	}
-	return nil
+	})
 }
 
 // SchemaVersion returns the highest applied migration.

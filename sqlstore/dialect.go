@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/leadflow/leadflow"
 )
@@ -187,4 +188,47 @@ func Migrations(fsys fs.FS) ([]Migration, error) {
 		out = append(out, Migration{Version: v, SQL: string(body)})
 	}
 	return out, nil
+}
+
+// Migrate applies the migrations of fsys newer than the highest recorded one, each in its own
+// transaction on c (begun with beginSQL, e.g. "BEGIN IMMEDIATE" for SQLite), recording each
+// version; applied is called after each commit.
+func Migrate(ctx context.Context, c *sql.Conn, d *Dialect, fsys fs.FS, beginSQL string, applied func(version int)) error {
+	if _, err := c.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	var current int
+	if err := c.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	all, err := Migrations(fsys)
+	if err != nil {
+		return err
+	}
+	for _, m := range all {
+		if m.Version <= current {
+			continue
+		}
+		if err := apply(ctx, c, d, m, beginSQL); err != nil {
+			return fmt.Errorf("migration %d: %w", m.Version, err)
+		}
+		applied(m.Version)
+	}
+	return nil
+}
+
+func apply(ctx context.Context, c *sql.Conn, d *Dialect, m Migration, beginSQL string) error {
+	if _, err := c.ExecContext(ctx, beginSQL); err != nil {
+		return err
+	}
+	if _, err := c.ExecContext(ctx, m.SQL); err != nil {
+		_, _ = c.ExecContext(ctx, "ROLLBACK")
+		return err
+	}
+	if _, err := c.ExecContext(ctx, d.rebind(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`), m.Version, time.Now().UnixMilli()); err != nil {
+		_, _ = c.ExecContext(ctx, "ROLLBACK")
+		return err
+	}
+	_, err := c.ExecContext(ctx, "COMMIT")
+	return err
 }

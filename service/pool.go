@@ -55,16 +55,20 @@ type poolTeam struct {
 
 // loadPoolTeam reads a team and its active members. The priority windows are those of the day of
 // at, in the team's time zone (S-COMP-6).
+// The team comes from the routing configuration cache (refreshed on every team write and every
+// few seconds), not from a read of its row: in a write transaction on PostgreSQL that read would
+// lock the row and serialise every claim of the team, across nodes.
 func (s *Service) loadPoolTeam(ctx context.Context, tx leadflow.ReadTx, teamID int64, at time.Time) (*poolTeam, error) {
-	team, err := tx.Team(ctx, teamID)
-	if err != nil {
-		return nil, err
-	}
 	cfg, err := s.routingConfigFor(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
-	pt := &poolTeam{team: team, loc: s.location(team.Timezone)}
+	cached, ok := cfg.teams[teamID]
+	if !ok {
+		return nil, leadflow.Errorf(leadflow.ENOTFOUND, "team %d not found", teamID)
+	}
+	team := *cached
+	pt := &poolTeam{team: &team, loc: s.location(team.Timezone)}
 	var windows map[int64]compete.Window
 	pt.members, windows = cfg.teamDay(teamID, at, pt.loc, s.Competition())
 	pt.mode = compete.Mode(team.Mode)

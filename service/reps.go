@@ -297,7 +297,15 @@ func (s *Service) routingConfigFor(ctx context.Context, tx leadflow.ReadTx) (*ro
 	if err != nil {
 		return nil, err
 	}
-	c := &routingConfig{reps: reps, byID: make(map[int64]*leadflow.Rep, len(reps)), territories: make(map[int64]*leadflow.Territory, len(terrs))}
+	teams, err := tx.Teams(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c := &routingConfig{reps: reps, byID: make(map[int64]*leadflow.Rep, len(reps)), territories: make(map[int64]*leadflow.Territory, len(terrs)),
+		teams: make(map[int64]*leadflow.Team, len(teams))}
+	for i := range teams {
+		c.teams[teams[i].ID] = &teams[i]
+	}
 	for i := range reps {
 		c.byID[reps[i].ID] = &reps[i]
 	}

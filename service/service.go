@@ -131,6 +131,7 @@ type routingConfig struct {
 	reps        []leadflow.Rep
 	byID        map[int64]*leadflow.Rep
 	territories map[int64]*leadflow.Territory
+	teams       map[int64]*leadflow.Team
 
 	mu       sync.Mutex // guards teamDays
 	teamDays map[teamDayKey]teamDayValue

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -233,4 +234,76 @@ func seedDemoRouting(ctx context.Context, svc *service.Service, now time.Time) e
 		{ID: "everyone", Name: "Everyone else", TeamID: east.ID, Method: service.MethodRoundRobin},
 	})
 	return err
+}
+
+// DemoPool is the live claim pool LoadDemoPool opens: the team, its reps, the leads waiting in
+// the pool, and those the pool's quality mix held back and pushed to a rep instead.
+type DemoPool struct {
+	TeamID int64
+	RepIDs []int64
+	Leads  []int64
+	Pushed int
+}
+
+// LoadDemoPool opens a live claim pool on the demo (S-COMP-1): an open-pool team "Inbound" of
+// three reps, a routing rule sending chat and demo-request leads to its pool ahead of the other
+// rules, and a few such leads arriving now, claimable for the pool's two hours. It runs after
+// LoadDemo, at the real time, so the pool is live when the demo serves.
+func LoadDemoPool(ctx context.Context, svc *service.Service) (*DemoPool, error) {
+	team, err := service.TeamKind.Create(ctx, svc, leadflow.Team{Name: "Inbound", Mode: "open_pool"})
+	if err != nil {
+		return nil, err
+	}
+	pool := &DemoPool{TeamID: team.ID}
+	for _, r := range []leadflow.Rep{
+		{Name: "Ivy Chen", Email: "ivy@demo.example", Timezone: "America/New_York"},
+		{Name: "Jon Berg", Email: "jon@demo.example", Timezone: "Europe/Stockholm"},
+		{Name: "Kai Tanaka", Email: "kai@demo.example", Timezone: "Asia/Tokyo"},
+	} {
+		r.TeamID, r.Active, r.Level, r.WeeklyHours = team.ID, true, leadflow.LevelStandard, 40
+		created, err := service.RepKind.Create(ctx, svc, r)
+		if err != nil {
+			return nil, err
+		}
+		pool.RepIDs = append(pool.RepIDs, created.ID)
+	}
+	rules := append([]service.RoutingRule{{ID: "inbound-pool", Name: "Chat and demo requests to the Inbound claim pool",
+		When: []score.Condition{{Field: "source", Op: score.OpIn, Value: []any{"chat", "demo_request"}}}, TeamID: team.ID, Method: service.MethodPool}},
+		svc.RoutingRules()...)
+	if _, err := svc.PutRoutingRules(ctx, rules); err != nil {
+		return nil, err
+	}
+	actor := service.Actor{Name: "demo", Role: leadflow.RoleAdmin}
+	for i, l := range []struct{ first, company, title, industry, country, source string }{
+		{"Maya", "Brightwave Labs", "CTO", "Technology", "US", "demo_request"},
+		{"Omar", "Northpeak Logistics", "VP Operations", "Logistics", "GB", "chat"},
+		{"Lena", "Kessler Maschinenbau", "Head of Sales", "Manufacturing", "DE", "demo_request"},
+		{"Ravi", "Sunmesh Energy", "Director of IT", "Energy", "IN", "chat"},
+		{"Ana", "Lumina Health", "COO", "Healthcare", "US", "demo_request"},
+		{"Tomas", "Vektor Retail", "Head of E-commerce", "Retail", "ES", "chat"},
+	} {
+		email := fmt.Sprintf("%s@%s.example", strings.ToLower(l.first), strings.ToLower(strings.Fields(l.company)[0]))
+		size := 120 + 90*i
+		in := leadflow.LeadInput{Email: &email, FirstName: &l.first, Company: &l.company, JobTitle: &l.title, Industry: &l.industry,
+			Country: &l.country, Source: &l.source, CompanySize: &size}
+		res, _, err := svc.UpsertLead(ctx, actor, in, nil)
+		if err != nil {
+			return nil, err
+		}
+		l := res.Lead
+		if l.Stage != leadflow.StageMQL { // below the MQL threshold: make it one so it is routed
+			if l, err = svc.ChangeStage(ctx, actor, l.ID, lifecycle.Request{To: leadflow.StageMQL, Reason: "demo: inbound request"}); err != nil {
+				return nil, err
+			}
+		}
+		if l.OwnerID != 0 {
+			pool.Pushed++
+			continue
+		}
+		pool.Leads = append(pool.Leads, l.ID)
+	}
+	if len(pool.Leads) == 0 {
+		return nil, fmt.Errorf("demo pool: no lead entered the pool")
+	}
+	return pool, nil
 }

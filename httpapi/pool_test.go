@@ -285,6 +285,12 @@ func TestTieredVisibilityTimeline(t *testing.T) {
 			}
 		}
 	}
+	// A rep sees the quality of a lead that is not blind (the preview's band and score).
+	var mine service.PoolView
+	p.asRep(t1.ID, "GET", "/api/v1/pool", nil).json(t, &mine)
+	if mine.Items[0].Band == "" || mine.Items[0].Score == nil {
+		t.Fatalf("rep preview without quality: %+v", mine.Items[0])
+	}
 	// Managers see the whole pool with its stats.
 	var v service.PoolView
 	p.must(http.StatusOK, p.do("GET", "/api/v1/pool", leadflow.RoleManager, nil)).json(t, &v)

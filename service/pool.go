@@ -543,9 +543,8 @@ type PoolItem struct {
 	ClaimAt time.Time `json:"claim_at,omitzero"`
 	Rule    string    `json:"rule,omitempty"`
 	Reason  string    `json:"reason,omitempty"`
-	// Manager-only fields.
+	// Manager-only fields (managers also see the band in the preview, blind or not).
 	TeamID   int64  `json:"team_id,omitempty"`
-	Band     string `json:"band,omitempty"`
 	Premium  bool   `json:"premium,omitempty"`
 	Cohort   string `json:"cohort,omitempty"`
 	Releases int    `json:"releases,omitempty"`
@@ -634,7 +633,7 @@ func (s *Service) Pool(ctx context.Context, a Actor) (*PoolView, error) {
 			if rep == nil {
 				item.Offer.LeadPreview = compete.PreviewOf(l) // managers see quality, blind or not
 				item.Offer.LeadPreview.Blind = e.Blind
-				item.TeamID, item.Band, item.Premium, item.Cohort, item.Releases = e.TeamID, e.Band, cfg.Premium(e.Band), e.Cohort, e.Releases
+				item.TeamID, item.Premium, item.Cohort, item.Releases = e.TeamID, cfg.Premium(e.Band), e.Cohort, e.Releases
 				view.Items = append(view.Items, item)
 				st := view.Stats
 				st.Size++

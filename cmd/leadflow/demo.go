@@ -59,6 +59,17 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	fmt.Fprintf(stdout, "loaded %d leads, %d events, %d stage changes and %d cost entries in %s\n",
 		st.Leads, st.Events, st.StageChanges, st.Costs, time.Since(start).Round(time.Millisecond))
+	pool, err := app.LoadDemoPool(ctx, m.Service)
+	if err != nil {
+		m.Close()
+		return err
+	}
+	repTok, err := m.Service.CreateToken(ctx, service.TokenRequest{Name: "demo rep Ivy Chen", Role: leadflow.RoleRep, RepID: pool.RepIDs[0]}, "")
+	if err != nil {
+		m.Close()
+		return err
+	}
+	fmt.Fprintf(stdout, "opened a live claim pool: %d leads waiting for team Inbound (%d held back by the pool's quality mix and assigned by round-robin)\n", len(pool.Leads), pool.Pushed)
 	secret := m.AdminToken
 	if secret == "" {
 		t, err := m.Service.CreateToken(ctx, service.TokenRequest{Name: "demo admin", Role: leadflow.RoleAdmin}, "")
@@ -69,7 +80,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		secret = t.Secret
 	}
 	if *noServe {
-		fmt.Fprintf(stdout, "admin token: %s\n", secret)
+		fmt.Fprintf(stdout, "admin token: %s\nrep token (Ivy Chen, team Inbound): %s\n", secret, repTok.Secret)
 		return m.Close()
 	}
 	m.Logger = newLogger(stderr)
@@ -80,15 +91,19 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fmt.Fprintf(stdout, `
 leadflow demo is running at %[1]s
 admin token: %[2]s
+rep token (Ivy Chen, team Inbound): %[3]s
 
 Try:
   curl -s -H "Authorization: Bearer %[2]s" '%[1]s/api/v1/leads?band=hot&limit=5'
   curl -s -H "Authorization: Bearer %[2]s" %[1]s/api/v1/leads/1/score
   curl -s -H "Authorization: Bearer %[2]s" '%[1]s/api/v1/analytics/funnel?from=2000-01-01'
+  curl -s -H "Authorization: Bearer %[3]s" %[1]s/api/v1/pool              # Ivy's claim pool
+  curl -s -X POST -H "Authorization: Bearer %[3]s" %[1]s/api/v1/pool/%[4]d/claim
+  curl -sN -H "Authorization: Bearer %[3]s" %[1]s/api/v1/stream           # live offers
   curl -s %[1]s/api/v1/openapi.json
 
 Press Ctrl-C to stop.
-`, m.URL(), secret)
+`, m.URL(), secret, repTok.Secret, pool.Leads[0])
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "shutting down")
 	return m.Close()

@@ -263,7 +263,8 @@ func TestCLI(t *testing.T) {
 func TestDemoLoads(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "demo.db")
 	out, _, err := runCLI(t, "demo", "--db", db, "--leads", "300", "--no-serve")
-	if err != nil || !strings.Contains(out, "loaded 300 leads") || !strings.Contains(out, "admin token: lf_") {
+	if err != nil || !strings.Contains(out, "loaded 300 leads") || !strings.Contains(out, "admin token: lf_") ||
+		!strings.Contains(out, "opened a live claim pool: ") || !strings.Contains(out, "rep token (Ivy Chen, team Inbound): lf_") {
 		t.Fatalf("demo: %q %v", out, err)
 	}
 	ctx := context.Background()
@@ -285,8 +286,9 @@ func TestDemoLoads(t *testing.T) {
 		for _, n := range routed {
 			total += n
 		}
-		if len(reps) != 8 || total < int64(len(mqls))/2 {
-			t.Fatalf("demo routing: %d reps, %d assignments for %d MQLs", len(reps), total, len(mqls))
+		open, _ := tx.OpenPool(ctx)
+		if len(reps) != 11 || total < int64(len(mqls))/2 || len(open) == 0 || !strings.Contains(out, fmt.Sprintf("claim pool: %d leads waiting", len(open))) {
+			t.Fatalf("demo routing: %d reps, %d assignments for %d MQLs, %d leads in the pool", len(reps), total, len(mqls), len(open))
 		}
 		return nil
 	})

@@ -13,6 +13,14 @@ const rotationFormat = 1
 // transaction as the lead, so the state's encoding is on every routed lead's path. Reps appear once,
 // in sorted order, with their counters as varints — a few bytes per rep instead of JSON maps.
 func (r *Rotation) MarshalBinary() ([]byte, error) {
+	if r.ids == nil {
+		r.ids = r.unionIDs()
+	}
+	return r.encode(r.ids), nil
+}
+
+// unionIDs returns the sorted ids of every rep the rotation knows.
+func (r *Rotation) unionIDs() []string {
 	sorted := make([]string, 0, len(r.Counts)+len(r.Epoch.Members))
 	for id := range r.Counts {
 		sorted = append(sorted, id)
@@ -30,7 +38,11 @@ func (r *Rotation) MarshalBinary() ([]byte, error) {
 		}
 	}
 	slices.Sort(sorted)
-	sorted = slices.Compact(sorted)
+	return slices.Compact(sorted)
+}
+
+// encode writes the rotation with its reps in the given (sorted) order.
+func (r *Rotation) encode(sorted []string) []byte {
 	b := make([]byte, 0, 16+len(sorted)*24)
 	b = append(b, rotationFormat)
 	b = binary.AppendVarint(b, r.Assigned)
@@ -74,7 +86,7 @@ func (r *Rotation) MarshalBinary() ([]byte, error) {
 			b = binary.AppendVarint(b, mem.Count)
 		}
 	}
-	return b, nil
+	return b
 }
 
 var errRotationEncoding = errors.New("route: malformed rotation encoding")
@@ -110,6 +122,7 @@ func (r *Rotation) UnmarshalBinary(b []byte) error {
 	if !ok1 || !ok2 || !ok3 || !ok4 || n > uint64(len(b)) {
 		return errRotationEncoding
 	}
+	ids := make([]string, 0, n)
 	for range n {
 		l, ok := uvarint()
 		if !ok || l > uint64(len(b)) || len(b) < int(l)+1 {
@@ -117,6 +130,9 @@ func (r *Rotation) UnmarshalBinary(b []byte) error {
 		}
 		id := string(b[:l])
 		flags := b[l]
+		if flags != 0 {
+			ids = append(ids, id)
+		}
 		b = b[l+1:]
 		for i, dst := range []*map[string]int64{&r.Counts, &r.Last, &r.Held} {
 			if flags&(1<<i) == 0 {
@@ -148,6 +164,9 @@ func (r *Rotation) UnmarshalBinary(b []byte) error {
 	}
 	if len(b) != 0 {
 		return errRotationEncoding
+	}
+	if uint64(len(ids)) == n && slices.IsSorted(ids) && len(slices.Compact(slices.Clone(ids))) == len(ids) {
+		r.ids = ids // the encoder's own order: MarshalBinary can reuse it
 	}
 	return nil
 }

@@ -96,6 +96,11 @@ type Rotation struct {
 	Held map[string]int64 `json:"held,omitempty"`
 	// Epoch is the current run of decisions with one set of participants and weights.
 	Epoch Epoch `json:"epoch"`
+
+	// ids caches the sorted union of the reps in the maps above for MarshalBinary; nil when a
+	// rep was added or removed since. Decisions of a steady team leave it valid, so encoding a
+	// 500-rep state does not collect and sort 500 ids every time.
+	ids []string
 }
 
 // Epoch is the part of a Rotation that belongs to the current participants and weights (S-DIST-2).
@@ -273,6 +278,9 @@ func (r *Rotation) next(weights map[string]float64, eligible func(id string) boo
 		r.Last = make(map[string]int64, len(weights))
 	}
 	r.Assigned++
+	if _, known := r.Counts[best.id]; !known {
+		r.ids = nil
+	}
 	r.Counts[best.id]++
 	r.Last[best.id] = r.Assigned
 	return best.id, p, nil
@@ -374,6 +382,7 @@ func (r *Rotation) collect(dst *[]Candidate, weights map[string]float64, eligibl
 
 // settle ends the current epoch: every member's deficit moves to Held, in 10⁻⁹ lead.
 func (r *Rotation) settle() {
+	r.ids = nil
 	if len(r.Epoch.Members) > 0 {
 		if r.Held == nil {
 			r.Held = make(map[string]int64, len(r.Epoch.Members))
@@ -428,6 +437,7 @@ func (r *Rotation) Boost(id string, leads float64) error {
 	if math.IsNaN(leads) || math.Abs(leads) > MaxBoost {
 		return leadflow.Invalid("leads", fmt.Sprintf("must be a number from -%d to %d", MaxBoost, MaxBoost))
 	}
+	r.ids = nil
 	r.settle()
 	if r.Held == nil {
 		r.Held = make(map[string]int64)
@@ -442,6 +452,7 @@ func (r *Rotation) Boost(id string, leads float64) error {
 // Forget drops everything the rotation knows about a rep that has left (S-DIST-2a). The other
 // reps keep their deficits; a departing rep's deficit is spread over them at the next decision.
 func (r *Rotation) Forget(id string) {
+	r.ids = nil
 	if _, ok := r.Epoch.Members[id]; ok {
 		r.settle()
 	}

@@ -238,10 +238,7 @@ func (s *Service) applyEvents(ctx context.Context, tx leadflow.Tx, fx *effects, 
 	if err != nil {
 		return err
 	}
-	stale := map[int64]bool{}
-	for _, id := range skipped {
-		stale[id] = true
-	}
+	stale := idSet(skipped)
 	for i := range narrow {
 		l := &narrow[i]
 		if stale[l.ID] {

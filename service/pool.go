@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -305,7 +306,7 @@ func (s *Service) Claim(ctx context.Context, a Actor, leadID int64) (*ClaimResul
 		}
 		if d := compete.Decide(now, pt.state, poolLead(e), crep, h, s.Competition()); !d.Allowed {
 			attempt.Outcome, attempt.Rule = leadflow.ClaimDenied, string(d.Rule)
-			refusal = denied(d)
+			refusal = denied(d, now)
 			return tx.InsertClaimAttempt(ctx, attempt)
 		}
 		won, cur, err := tx.ClaimPoolEntry(ctx, leadID, rep.ID, now)
@@ -392,11 +393,13 @@ func (s *Service) lost(ctx context.Context, tx leadflow.ReadTx, e *leadflow.Pool
 		Extra: map[string]any{"claimed_by": e.ClaimedBy, "claimed_by_name": name, "claimed_at": at}}
 }
 
-// denied is a refused claim's answer: the rule, its message and when the rep may claim again.
-func denied(d compete.Decision) error {
+// denied is a refused claim's answer: the rule, its message and when the rep may claim again —
+// as a time and, for the Retry-After header, in seconds from now on the service's clock.
+func denied(d compete.Decision, now time.Time) error {
 	extra := map[string]any{"rule": string(d.Rule), "violations": d.Violations}
 	if d.RetryAt != nil {
 		extra["retry_at"] = *d.RetryAt
+		extra["retry_after_seconds"] = max(1, int(math.Ceil(d.RetryAt.Sub(now).Seconds())))
 	}
 	return &leadflow.Error{Code: leadflow.EFORBIDDEN, Message: d.Message, Extra: extra}
 }
@@ -621,7 +624,6 @@ func (s *Service) Pool(ctx context.Context, a Actor) (*PoolView, error) {
 		for i := range leads {
 			byID[leads[i].ID] = &leads[i]
 		}
-		teams := map[int64]*poolTeam{}
 		for i := range open {
 			e := &open[i]
 			l := byID[e.LeadID]
@@ -647,13 +649,9 @@ func (s *Service) Pool(ctx context.Context, a Actor) (*PoolView, error) {
 				st.ByTeam[strconv.FormatInt(e.TeamID, 10)]++
 				continue
 			}
-			pt := teams[e.TeamID]
-			key := e.TeamID
-			if pt == nil || !sameDay(pt, e.PooledAt) {
-				if pt, err = s.loadPoolTeam(ctx, tx, e.TeamID, e.PooledAt); err != nil {
-					return err
-				}
-				teams[key] = pt
+			pt, err := s.loadPoolTeam(ctx, tx, e.TeamID, e.PooledAt) // members and windows are cached per day
+			if err != nil {
+				return err
 			}
 			v := compete.See(now, pt.state, poolLead(e), s.competeRep(rep), cfg)
 			if !v.Visible || now.Before(v.SeeAt) {
@@ -672,16 +670,6 @@ func (s *Service) Pool(ctx context.Context, a Actor) (*PoolView, error) {
 		return nil
 	})
 	return view, err
-}
-
-// sameDay reports whether the team's priority windows were computed for the day of t.
-func sameDay(pt *poolTeam, t time.Time) bool {
-	for _, w := range pt.state.Windows {
-		y1, m1, d1 := w.Start.In(pt.loc).Date()
-		y2, m2, d2 := t.In(pt.loc).Date()
-		return y1 == y2 && m1 == m2 && d1 == d2
-	}
-	return true
 }
 
 // stand computes a rep's standing in the pool.

@@ -387,10 +387,7 @@ func (s *Service) applyChunk(ctx context.Context, jobID int64, m *score.Compiled
 		if err != nil {
 			return err
 		}
-		stale := map[int64]bool{}
-		for _, id := range skipped {
-			stale[id] = true
-		}
+		stale := idSet(skipped)
 		for i := range narrow {
 			if stale[narrow[i].ID] {
 				continue
@@ -608,4 +605,13 @@ func keepBiggest(list []LeadDelta, d LeadDelta, n int) []LeadDelta {
 		list = list[:n]
 	}
 	return list
+}
+
+// idSet turns a list of ids into a set.
+func idSet(ids []int64) map[int64]bool {
+	set := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		set[id] = true
+	}
+	return set
 }

@@ -280,7 +280,7 @@ func TestTieredVisibilityTimeline(t *testing.T) {
 		if c.at == 5*time.Minute { // too early for tier 2: the rule and when to come back
 			pr := p.asRep(t2.ID, "POST", "/api/v1/pool/"+itoa(warm.ID)+"/claim", nil)
 			body := p.must(http.StatusForbidden, pr).problem(t)
-			if body["rule"] != "tier_delay" || body["retry_at"] != t0.Add(15*time.Minute).Format(time.RFC3339) || pr.header.Get("Retry-After") == "" {
+			if body["rule"] != "tier_delay" || body["retry_at"] != t0.Add(15*time.Minute).Format(time.RFC3339) || pr.header.Get("Retry-After") != "600" {
 				t.Fatalf("early claim: %v", body)
 			}
 		}

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/leadflow/leadflow"
 )
@@ -79,8 +78,8 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var e *leadflow.Error
 	if errors.As(err, &e) {
 		p.Errors, p.Extensions = e.Fields, e.Extra
-		if at, ok := e.Extra["retry_at"].(time.Time); ok {
-			w.Header().Set("Retry-After", strconv.Itoa(max(1, int(time.Until(at).Seconds()+0.999))))
+		if secs, ok := e.Extra["retry_after_seconds"].(int); ok {
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
 		}
 	}
 	if code == leadflow.EINTERNAL {

@@ -183,3 +183,11 @@ func (e genEvent) appendBody(b []byte) []byte {
 }
 
 func (e genEvent) body() []byte { return e.appendBody(make([]byte, 0, len(e.t.rest)+80)) }
+
+// input returns the lead as the service's input, as the API would decode its body.
+func (g genLead) input() leadflow.LeadInput {
+	in := g.t.in
+	email, ext := g.email, g.ext
+	in.Email, in.ExternalID = &email, &ext
+	return in
+}

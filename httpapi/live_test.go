@@ -232,3 +232,38 @@ func TestNotificationChannels(t *testing.T) {
 		t.Fatalf("sms: %d messages, %v (auth %s:%s)", len(sms.body), form, user, pass)
 	}
 }
+
+// TestSeenBeforeRecorded: sent offers are recorded in the store a little after they are streamed
+// (in chunks, after the burst of stream writes), yet a rep who marks an offer seen at once gets
+// 204, not 404, and the offer is on record with its seen time; the others' offers follow.
+func TestSeenBeforeRecorded(t *testing.T) {
+	t.Parallel()
+	p := newPoolEnv(t, "open_pool", nil)
+	fast := p.addRep("Fay", nil)
+	other := p.addRep("Otto", nil)
+	p.poolRule()
+	l := p.lead("seen-fast@x.example", "hot") // offered to both before the create is answered
+	p.must(http.StatusNoContent, p.asRep(fast.ID, "POST", "/api/v1/pool/"+itoa(l.ID)+"/seen", nil))
+	var log struct {
+		Offers []leadflow.Offer `json:"offers"`
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		p.must(http.StatusOK, p.do("GET", "/api/v1/leads/"+itoa(l.ID)+"/claims", leadflow.RoleManager, nil)).json(t, &log)
+		if len(log.Offers) == 2 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	seen := map[int64]bool{}
+	for _, o := range log.Offers {
+		seen[o.RepID] = o.SeenAt != nil
+	}
+	if len(log.Offers) != 2 || !seen[fast.ID] || seen[other.ID] {
+		t.Fatalf("offers on record: %+v", log.Offers)
+	}
+	// Marking it seen again changes nothing; a rep never offered the lead gets 404.
+	p.must(http.StatusNoContent, p.asRep(fast.ID, "POST", "/api/v1/pool/"+itoa(l.ID)+"/seen", nil))
+	stranger := p.addRep("Stan", map[string]any{"team_id": nil})
+	p.must(http.StatusNotFound, p.asRep(stranger.ID, "POST", "/api/v1/pool/"+itoa(l.ID)+"/seen", nil))
+}

@@ -36,13 +36,28 @@ type offerBoard struct {
 	mu      sync.Mutex
 	jobs    offerJobs
 	offered map[int64]map[int64]time.Time // lead → rep → when it was sent the offer
-	pending []leadflow.Offer              // sent offers waiting to be recorded
+	pending []pendingOffer                // sent offers waiting to be recorded
 	kick    chan struct{}
 }
 
 func newOfferBoard(s *Service) *offerBoard {
 	return &offerBoard{s: s, offered: map[int64]map[int64]time.Time{}, kick: make(chan struct{}, 1)}
 }
+
+// pendingOffer is a sent offer not yet recorded, with the wall-clock moment it was queued.
+type pendingOffer struct {
+	leadflow.Offer
+	queued time.Time
+}
+
+// Sent offers are recorded once they are offerRecordDelay old, offerRecordChunk to a write: the
+// write then comes after the burst of stream writes that delivered them instead of competing with
+// it for the CPU, and claims racing for the same lead commit between the chunks instead of waiting
+// behind one write of a thousand rows (S-PERF-4, S-PERF-5).
+const (
+	offerRecordDelay = 50 * time.Millisecond
+	offerRecordChunk = 100
+)
 
 // offerJob is a moment at which some rep's offer of a lead opens, or, with sms, at which reps
 // that have not seen their offer get the SMS backup.
@@ -171,9 +186,10 @@ func (b *offerBoard) offer(e leadflow.PoolEntry, preview compete.LeadPreview) {
 	offer.ExpiresAt, offer.TimeLeftSeconds = e.ExpiresAt, int64(max(e.ExpiresAt.Sub(now), 0)/time.Second)
 	for g, reps := range groups {
 		b.s.emit(EventOffer, map[string]any{"offer": offer, "claimable": g.claimable, "claim_at": g.claimAt}, notify.ToReps(reps...))
+		queued := time.Now()
 		b.mu.Lock()
 		for _, id := range reps {
-			b.pending = append(b.pending, leadflow.Offer{LeadID: e.LeadID, RepID: id, SentAt: now, Channel: "stream"})
+			b.pending = append(b.pending, pendingOffer{leadflow.Offer{LeadID: e.LeadID, RepID: id, SentAt: now, Channel: "stream"}, queued})
 		}
 		b.mu.Unlock()
 		b.s.notifyOffer(e, offer, reps)
@@ -227,7 +243,7 @@ func (b *offerBoard) run(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
-			b.flush(context.WithoutCancel(ctx))
+			b.flush(context.WithoutCancel(ctx), time.Time{})
 			return
 		case <-t.C:
 		case <-b.kick:
@@ -252,7 +268,7 @@ func (b *offerBoard) run(ctx context.Context) {
 		for _, id := range due {
 			b.reoffer(ctx, id)
 		}
-		b.flush(ctx)
+		b.flush(ctx, time.Now().Add(-offerRecordDelay))
 		for _, j := range sms {
 			b.s.smsBackup(ctx, j.leadID, j.sms)
 		}
@@ -321,16 +337,45 @@ func (b *offerBoard) restore(ctx context.Context) {
 	b.mu.Unlock()
 }
 
-// flush records the sent offers (S-NOTIFY-3) in one write.
-func (b *offerBoard) flush(ctx context.Context) {
+// flush records the sent offers (S-NOTIFY-3) queued before cutoff (all of them for a zero cutoff),
+// offerRecordChunk to a write.
+func (b *offerBoard) flush(ctx context.Context, cutoff time.Time) {
 	b.mu.Lock()
-	batch := b.pending
-	b.pending = nil
+	n := len(b.pending)
+	if !cutoff.IsZero() { // pending is in queue order
+		n, _ = slices.BinarySearchFunc(b.pending, cutoff, func(p pendingOffer, t time.Time) int { return p.queued.Compare(t) })
+	}
+	batch := make([]leadflow.Offer, n)
+	for i := range batch {
+		batch[i] = b.pending[i].Offer
+	}
+	b.pending = slices.Delete(b.pending, 0, n)
 	b.mu.Unlock()
-	if len(batch) == 0 {
-		return
+	for len(batch) > 0 {
+		chunk := batch[:min(len(batch), offerRecordChunk)]
+		batch = batch[len(chunk):]
+		if err := b.s.store.Write(ctx, func(tx leadflow.Tx) error { return tx.PutOffers(ctx, chunk...) }); err != nil && ctx.Err() == nil {
+			b.s.log.Error("record offers", slog.Int("offers", len(chunk)), slog.Any("err", err))
+		}
 	}
-	if err := b.s.store.Write(ctx, func(tx leadflow.Tx) error { return tx.PutOffers(ctx, batch...) }); err != nil && ctx.Err() == nil {
-		b.s.log.Error("record offers", slog.Int("offers", len(batch)), slog.Any("err", err))
+}
+
+// take removes a sent offer from the queue of offers to record and returns it, if it is there.
+func (b *offerBoard) take(leadID, repID int64) (leadflow.Offer, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for i, p := range b.pending {
+		if p.LeadID == leadID && p.RepID == repID {
+			b.pending = slices.Delete(b.pending, i, i+1)
+			return p.Offer, true
+		}
 	}
+	return leadflow.Offer{}, false
+}
+
+// requeue puts back an offer taken with take whose write failed, so it is recorded later.
+func (b *offerBoard) requeue(o leadflow.Offer) {
+	b.mu.Lock()
+	b.pending = slices.Insert(b.pending, 0, pendingOffer{o, time.Time{}})
+	b.mu.Unlock()
 }

@@ -698,11 +698,22 @@ func (s *Service) MarkSeen(ctx context.Context, a Actor, leadID int64) error {
 		return leadflow.Errorf(leadflow.EFORBIDDEN, "only a rep marks offers seen")
 	}
 	var found bool
+	// An offer sent moments ago may still wait to be recorded (see offerRecordDelay): it is
+	// recorded now, in the same write that marks it seen.
+	queued, wasQueued := s.offers.take(leadID, a.RepID)
 	err := s.store.Write(ctx, func(tx leadflow.Tx) error {
+		if wasQueued {
+			if err := tx.PutOffers(ctx, queued); err != nil {
+				return err
+			}
+		}
 		var err error
 		found, err = tx.MarkOfferSeen(ctx, leadID, a.RepID, s.clock.Now())
 		return err
 	})
+	if err != nil && wasQueued {
+		s.offers.requeue(queued)
+	}
 	if err == nil && !found {
 		return leadflow.Errorf(leadflow.ENOTFOUND, "no offer of lead %d was sent to you", leadID)
 	}

@@ -19,6 +19,10 @@ type Assignment struct {
 	Reason string `json:"reason,omitempty"`
 	// Explanation is the decision's full record: candidates, exclusions, weights, the pick.
 	Explanation json.RawMessage `json:"explanation"`
+	// Pool marks an assignment the claim pool made: a claim, or a pool rule's lead pushed instead
+	// (expired, paused team, held back by the quality mix, an onboarding share). The pool's rules
+	// count these per rep (see ReadTx.PoolAssignments).
+	Pool bool `json:"-"`
 }
 
 // SLATimer is a running response timer: the rep must contact the lead by DueAt (S-DIST-10).

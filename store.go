@@ -101,9 +101,10 @@ type ReadTx interface {
 	PooledSince(ctx context.Context, since time.Time) ([]PoolEntry, error)
 	// PoolCount counts the main-pool entries (no cohort) of a team and band pooled in [from, until).
 	PoolCount(ctx context.Context, teamID int64, band string, from, until time.Time) (int, error)
-	// RepAssignments returns a rep's assignments made at or after since, oldest first, without
+	// PoolAssignments returns a rep's pool assignments (Assignment.Pool) made at or after since,
+	// oldest first, without
 	// their explanations.
-	RepAssignments(ctx context.Context, repID int64, since time.Time) ([]Assignment, error)
+	PoolAssignments(ctx context.Context, repID int64, since time.Time) ([]Assignment, error)
 	// PushSubscriptions returns the Web Push subscriptions of the reps.
 	PushSubscriptions(ctx context.Context, repIDs []int64) ([]PushSubscription, error)
 	// OfferTo returns the offer of a lead to a rep; ENOTFOUND when none was sent.
@@ -161,7 +162,15 @@ type Tx interface {
 	InsertWeightChanges(ctx context.Context, changes ...WeightChange) error
 	// SetLeadOwner changes only a lead's owner (0 = none) and its update time.
 	SetLeadOwner(ctx context.Context, leadID, ownerID int64, at time.Time) error
+	// PutRotation stores a rotation's state. A single-writer store may hold it back until the
+	// commit of the transaction; Rotation inside the transaction sees it either way.
 	PutRotation(ctx context.Context, key string, state []byte) error
+	// WriteEpoch numbers this writer's epochs on a store whose one writer connection is the only
+	// one that writes (exclusive is true: the embedded store). The number changes whenever a
+	// write of the connection was undone (a rolled-back write or commit) or another connection may
+	// have written, so state a caller derived from what it wrote, and kept in memory, is still
+	// the stored state while the number holds. Other stores return (0, false).
+	WriteEpoch() (epoch uint64, exclusive bool)
 	InsertAssignment(ctx context.Context, a *Assignment) error
 	// PutPoolEntry creates or replaces a lead's pool entry.
 	PutPoolEntry(ctx context.Context, e *PoolEntry) error

@@ -341,7 +341,7 @@ func (s *Service) Claim(ctx context.Context, a Actor, leadID int64) (*ClaimResul
 			summary += fmt.Sprintf(", %gs after the offer", speed)
 		}
 		rule := s.ruleByID(e.RuleID)
-		rule.Method = MethodClaim
+		rule.Method, rule.pool = MethodClaim, true
 		ex := &RoutingExplanation{RuleID: e.RuleID, Method: MethodClaim, Summary: summary,
 			Candidates: []RepDecision{{RepID: rep.ID, Name: rep.Name, Eligible: true}}}
 		if err := s.assign(ctx, tx, fx, l, rep.ID, rule, ex, a, "claimed from the pool", now); err != nil {
@@ -445,7 +445,7 @@ func (s *Service) claimHistory(ctx context.Context, tx leadflow.ReadTx, rep *lea
 	if cfg.ClaimsPerAuto == 0 {
 		return h, nil
 	}
-	pushed, err := tx.RepAssignments(ctx, rep.ID, p.ThisWeek)
+	pushed, err := tx.PoolAssignments(ctx, rep.ID, p.ThisWeek)
 	if err != nil {
 		return h, err
 	}
@@ -802,7 +802,7 @@ func (s *Service) pushExpired(ctx context.Context, tx leadflow.Tx, fx *effects, 
 		return err
 	}
 	base := s.ruleByID(e.RuleID)
-	base.Method, base.TeamID, base.Source, base.Weights = MethodRoundRobin, e.TeamID, nil, ""
+	base.Method, base.TeamID, base.Source, base.Weights, base.pool = MethodRoundRobin, e.TeamID, nil, "", true
 	lastTier := len(s.Competition().Tiers)
 	var tier3 map[int64]bool
 	for _, r := range env.reps {

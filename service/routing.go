@@ -76,6 +76,9 @@ type compiledRule struct {
 	RoutingRule
 	match  *score.LeadMatcher
 	repSet map[int64]bool // RepIDs as a set; nil for a team rule
+	// pool marks a pool rule, also when its lead is pushed instead: its assignments are the
+	// pool's (leadflow.Assignment.Pool).
+	pool bool
 }
 
 // includes reports whether rep belongs to the rule's destination (its team or rep list).
@@ -127,7 +130,7 @@ func compileRouting(rules []RoutingRule) ([]compiledRule, error) {
 		}
 		m, errs := score.CompileLeadMatcher(at, r.When)
 		fe = append(fe, errs...)
-		c := compiledRule{RoutingRule: r, match: m}
+		c := compiledRule{RoutingRule: r, match: m, pool: r.Method == MethodPool}
 		if len(r.RepIDs) > 0 {
 			c.repSet = make(map[int64]bool, len(r.RepIDs))
 			for _, id := range r.RepIDs {
@@ -229,6 +232,9 @@ type RoutingExplanation struct {
 	// Truncated is true when a large team's candidate list was shortened (see compactCandidates).
 	Truncated bool        `json:"truncated,omitempty"`
 	Pick      *route.Pick `json:"pick,omitempty"`
+	// derived is true when Summary is what summarize writes for the winner: it is then not
+	// stored but derived again when read.
+	derived bool
 }
 
 // routeInTx assigns an unowned lead inside the caller's transaction (S-DIST-2a: routing happens in
@@ -526,24 +532,34 @@ func repWeight(r compiledRule, rep *leadflow.Rep) float64 {
 }
 
 // pick advances the rule's rotation, stored in the same transaction, and explains the winner.
-// The decoded rotation is cached between decisions and reused only while the stored bytes are the
-// ones it was encoded to, so a rolled-back transaction or another node's decision forces a reload.
+// The decoded rotation is cached between decisions. On the embedded store, whose one writer is
+// the only one, it is used without reading the stored state while the write epoch holds (no write
+// was undone since it was stored); elsewhere it is used only while the stored bytes are the ones
+// it was encoded to. Either way a rolled-back write or another node's decision forces a reload.
 func (s *Service) pick(ctx context.Context, tx leadflow.Tx, r compiledRule, decisions []RepDecision, weights map[string]float64, now time.Time) (int64, *RoutingExplanation, error) {
 	key := "rule:" + r.ID
-	state, err := tx.Rotation(ctx, key)
-	if err != nil {
-		return 0, nil, err
-	}
+	epoch, exclusive := tx.WriteEpoch()
 	s.rotMu.Lock()
 	cached := s.rotations[key]
 	delete(s.rotations, key) // this decision owns it until it stores the new state
 	s.rotMu.Unlock()
-	rot := &route.Rotation{}
-	if cached != nil && bytes.Equal(cached.state, state) {
+	var rot *route.Rotation
+	if exclusive && cached != nil && cached.epoch == epoch {
 		rot = cached.rot
-	} else if state != nil {
-		if err := rot.UnmarshalBinary(state); err != nil {
-			return 0, nil, fmt.Errorf("rotation %s: %w", key, err)
+	} else {
+		state, err := tx.Rotation(ctx, key)
+		if err != nil {
+			return 0, nil, err
+		}
+		if cached != nil && bytes.Equal(cached.state, state) {
+			rot = cached.rot
+		} else {
+			rot = &route.Rotation{}
+			if state != nil {
+				if err := rot.UnmarshalBinary(state); err != nil {
+					return 0, nil, fmt.Errorf("rotation %s: %w", key, err)
+				}
+			}
 		}
 	}
 	if r.CatchUpMax > 0 {
@@ -555,14 +571,15 @@ func (s *Service) pick(ctx context.Context, tx leadflow.Tx, r compiledRule, deci
 	if err != nil {
 		return 0, nil, err
 	}
-	if state, err = rot.MarshalBinary(); err != nil {
+	state, err := rot.MarshalBinary()
+	if err != nil {
 		return 0, nil, err
 	}
 	if err := tx.PutRotation(ctx, key, state); err != nil {
 		return 0, nil, err
 	}
 	s.rotMu.Lock()
-	s.rotations[key] = &cachedRotation{state: state, rot: rot}
+	s.rotations[key] = &cachedRotation{state: state, rot: rot, epoch: epoch}
 	s.rotMu.Unlock()
 	standing := make(map[int64]int, len(cands)) // rep id → index in cands
 	for k := range cands {
@@ -578,7 +595,7 @@ func (s *Service) pick(ctx context.Context, tx leadflow.Tx, r compiledRule, deci
 	}
 	repID, _ := strconv.ParseInt(id, 10, 64)
 	ex := &RoutingExplanation{RuleID: r.ID, RuleName: r.Name, Method: r.Method, Weights: r.Weights, Candidates: decisions, Pick: &pick}
-	ex.Summary = summarize(ex, repID)
+	ex.Summary, ex.derived = summarize(ex, repID), true
 	compactCandidates(ex, repID)
 	return repID, ex, nil
 }
@@ -592,14 +609,7 @@ const (
 
 // compactCandidates trims a large team's candidate list, recording what was left out in Totals.
 func compactCandidates(ex *RoutingExplanation, winner int64) {
-	ex.Totals = map[string]int{}
-	for _, d := range ex.Candidates {
-		if d.Eligible {
-			ex.Totals["eligible"]++
-		} else {
-			ex.Totals[d.Excluded]++
-		}
-	}
+	ex.Totals = candidateTotals(ex.Candidates)
 	if len(ex.Candidates) <= maxExcluded+topEligible {
 		return
 	}
@@ -618,6 +628,19 @@ func compactCandidates(ex *RoutingExplanation, winner int64) {
 	}
 	ex.Candidates = append(eligible[:min(len(eligible), topEligible)], excluded...)
 	ex.Truncated = true
+}
+
+// candidateTotals counts candidates: "eligible" and each exclusion reason.
+func candidateTotals(cs []RepDecision) map[string]int {
+	out := map[string]int{}
+	for _, d := range cs {
+		if d.Eligible {
+			out["eligible"]++
+		} else {
+			out[d.Excluded]++
+		}
+	}
+	return out
 }
 
 // insertTop inserts d into top (the winner first, then by deficit, largest first, stable) and
@@ -687,17 +710,14 @@ func prefixed(p, s string) string {
 
 // assign makes repID the lead's owner and records the assignment, its history and event.
 func (s *Service) assign(ctx context.Context, tx leadflow.Tx, fx *effects, l *leadflow.Lead, repID int64, r compiledRule, ex *RoutingExplanation, a Actor, reason string, now time.Time) error {
-	body, err := json.Marshal(ex)
-	if err != nil {
-		return err
-	}
+	body := encodeExplanation(make([]byte, 0, 96+64*len(ex.Candidates)), ex, !ex.derived)
 	old := l.OwnerID
 	if err := tx.SetLeadOwner(ctx, l.ID, repID, now); err != nil {
 		return err
 	}
 	l.OwnerID, l.UpdatedAt = repID, now
 	l.Rev++
-	as := &leadflow.Assignment{LeadID: l.ID, RepID: repID, RuleID: r.ID, Method: r.Method, At: now, Actor: a.Name, Reason: reason, Explanation: body}
+	as := &leadflow.Assignment{LeadID: l.ID, RepID: repID, RuleID: r.ID, Method: r.Method, At: now, Actor: a.Name, Reason: reason, Explanation: body, Pool: r.pool}
 	if err := tx.InsertAssignment(ctx, as); err != nil {
 		return err
 	}
@@ -727,8 +747,25 @@ func (s *Service) Assignments(ctx context.Context, a Actor, leadID int64) ([]lea
 			return err
 		}
 		var err error
-		out, err = tx.Assignments(ctx, leadID)
-		return err
+		if out, err = tx.Assignments(ctx, leadID); err != nil || len(out) == 0 {
+			return err
+		}
+		cfg, err := s.routingConfigFor(ctx, tx)
+		if err != nil {
+			return err
+		}
+		name := func(id int64) string {
+			if r := cfg.rep(id); r != nil {
+				return r.Name
+			}
+			return ""
+		}
+		for i := range out {
+			if out[i].Explanation, err = decodeExplanation(out[i].Explanation, out[i].RepID, name); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if out == nil {
 		out = []leadflow.Assignment{}
@@ -759,6 +796,7 @@ func (s *Service) RouteLead(ctx context.Context, a Actor, leadID int64) (*leadfl
 type cachedRotation struct {
 	state []byte
 	rot   *route.Rotation
+	epoch uint64 // the write epoch it was stored in (see leadflow.Tx.WriteEpoch)
 }
 
 // sourceWeights replaces the eligible reps' weights with the rule's weight source (S-DIST-3),

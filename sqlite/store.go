@@ -41,6 +41,10 @@ type Store struct {
 	writer  *stmtConn
 	writes  chan *writeReq
 	opts    Options
+	// wb holds rotation writes back until each group commit and numbers write epochs; only the
+	// writer goroutine uses it, with dataVersion, the last PRAGMA data_version it saw.
+	wb          *sqlstore.WriteBehind
+	dataVersion int64
 
 	closeOnce    sync.Once
 	closing      chan struct{}
@@ -96,7 +100,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		writeDB.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	s := &Store{path: path, writeDB: writeDB, writer: newStmtConn(conn), writes: make(chan *writeReq, 4096),
+	s := &Store{path: path, writeDB: writeDB, writer: newStmtConn(conn), writes: make(chan *writeReq, 4096), wb: sqlstore.NewWriteBehind(),
 		opts: opts, closing: make(chan struct{}), stopped: make(chan struct{}), checkpointed: make(chan struct{})}
 	if err := s.migrate(ctx); err != nil {
 		conn.Close()
@@ -236,17 +240,29 @@ func (s *Store) writeLoop() {
 func (s *Store) commit(batch []*writeReq) {
 	ctx := context.Background()
 	errs := make([]error, len(batch))
-	if _, err := s.writer.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+	fail := func(err error) {
+		s.wb.Discard()
 		for _, r := range batch {
-			r.done <- fmt.Errorf("begin: %w", err)
+			r.done <- err
 		}
+	}
+	if _, err := s.writer.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		fail(fmt.Errorf("begin: %w", err))
 		return
 	}
-	q := sqlstore.NewTx(s.writer, sqlstore.SQLite, true)
+	// Another connection (a CLI command on the same file) may have committed since the last
+	// batch: what this writer keeps in memory about its own writes is then no longer the truth.
+	var version int64
+	if err := s.writer.QueryRowContext(ctx, "PRAGMA data_version").Scan(&version); err != nil || version != s.dataVersion {
+		s.dataVersion = version
+		s.wb.Invalidate()
+	}
+	q := s.wb.Tx(s.writer, sqlstore.SQLite)
 	single := len(batch) == 1
 	for i, r := range batch {
 		if single {
 			errs[i] = runFn(r, q)
+			s.wb.Done(errs[i] == nil)
 			continue
 		}
 		if _, err := s.writer.conn.ExecContext(ctx, "SAVEPOINT w"); err != nil {
@@ -258,20 +274,25 @@ func (s *Store) commit(batch []*writeReq) {
 				errs[i] = errors.Join(errs[i], err)
 			}
 		}
+		s.wb.Done(errs[i] == nil)
 		if _, err := s.writer.conn.ExecContext(ctx, "RELEASE w"); err != nil {
 			errs[i] = errors.Join(errs[i], err)
 		}
 	}
 	if single && errs[0] != nil {
 		_, _ = s.writer.conn.ExecContext(ctx, "ROLLBACK")
+		s.wb.Discard()
 		batch[0].done <- errs[0]
+		return
+	}
+	if err := s.wb.Flush(ctx, q); err != nil {
+		_, _ = s.writer.conn.ExecContext(ctx, "ROLLBACK")
+		fail(fmt.Errorf("commit: %w", err))
 		return
 	}
 	if _, err := s.writer.conn.ExecContext(ctx, "COMMIT"); err != nil {
 		_, _ = s.writer.conn.ExecContext(ctx, "ROLLBACK")
-		for _, r := range batch {
-			r.done <- fmt.Errorf("commit: %w", err)
-		}
+		fail(fmt.Errorf("commit: %w", err))
 		return
 	}
 	for i, r := range batch {

@@ -3,8 +3,10 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/leadflow/leadflow"
@@ -98,5 +100,119 @@ func TestUpgradesOlderDatabase(t *testing.T) {
 	}
 	if err := s.Write(ctx, func(tx leadflow.Tx) error { return tx.InsertTeam(ctx, &leadflow.Team{Name: "New"}) }); err != nil {
 		t.Fatalf("new table after upgrade: %v", err)
+	}
+}
+
+// TestWriteBehind: rotation states are held back until the group commit, yet every write sees
+// its own and earlier writes' states; a failed write's state is dropped with its savepoint, and
+// the write epoch moves on whenever a write was undone or another connection committed.
+func TestWriteBehind(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "leadflow.db")
+	s, err := sqlite.Open(ctx, path, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	epoch := func() uint64 {
+		var e uint64
+		if err := s.Write(ctx, func(tx leadflow.Tx) error {
+			var exclusive bool
+			if e, exclusive = tx.WriteEpoch(); !exclusive {
+				t.Fatal("the embedded store's writer is exclusive")
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	stored := func() string {
+		var st []byte
+		if err := s.Read(ctx, func(tx leadflow.ReadTx) error {
+			var err error
+			st, err = tx.Rotation(ctx, "k")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return string(st)
+	}
+	if err := s.Write(ctx, func(tx leadflow.Tx) error {
+		if err := tx.PutRotation(ctx, "k", []byte("a")); err != nil {
+			return err
+		}
+		if st, err := tx.Rotation(ctx, "k"); err != nil || string(st) != "a" {
+			t.Fatalf("own write not visible: %q %v", st, err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	e1 := epoch()
+	if e := epoch(); e != e1 || stored() != "a" {
+		t.Fatalf("epoch moved without a reason (%d → %d) or state not committed (%q)", e1, e, stored())
+	}
+	if err := s.Write(ctx, func(tx leadflow.Tx) error {
+		if err := tx.PutRotation(ctx, "k", []byte("b")); err != nil {
+			return err
+		}
+		return errors.New("fails after writing")
+	}); err == nil {
+		t.Fatal("failing write succeeded")
+	}
+	e2 := epoch()
+	if e2 == e1 || stored() != "a" {
+		t.Fatalf("after a failed write: epoch %d → %d, state %q (want a)", e1, e2, stored())
+	}
+	// Concurrent writes share group commits: each sees a state some successful write stored, and
+	// what is stored at the end is the state of a write that succeeded.
+	var wg sync.WaitGroup
+	for i := range 64 {
+		wg.Go(func() {
+			_ = s.Write(ctx, func(tx leadflow.Tx) error {
+				st, err := tx.Rotation(ctx, "k")
+				if err != nil || len(st) == 0 || st[0] == 'x' {
+					t.Errorf("write %d saw %q %v", i, st, err)
+				}
+				mark := byte('o')
+				if i%2 == 1 {
+					mark = 'x'
+				}
+				if err := tx.PutRotation(ctx, "k", []byte{mark, byte(i)}); err != nil {
+					return err
+				}
+				if mark == 'x' {
+					return errors.New("odd writes fail")
+				}
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	if st := stored(); st[0] != 'o' || st[1]%2 != 0 {
+		t.Fatalf("stored %q: not a successful write's", st)
+	}
+	// Another connection (a CLI command on the same file) commits: the epoch moves on and the
+	// writer reads its state.
+	other, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	e3 := epoch()
+	if _, err := other.ExecContext(ctx, `UPDATE rotations SET state = ? WHERE key = 'k'`, []byte("z")); err != nil {
+		t.Fatal(err)
+	}
+	if e := epoch(); e == e3 {
+		t.Fatal("epoch held after another connection committed")
+	}
+	if err := s.Write(ctx, func(tx leadflow.Tx) error {
+		if st, err := tx.Rotation(ctx, "k"); err != nil || string(st) != "z" {
+			t.Fatalf("writer reads %q %v after the other connection's commit, want z", st, err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 }

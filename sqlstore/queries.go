@@ -21,6 +21,17 @@ type queries struct {
 	// write is set in write transactions: rows read for update are locked where the dialect
 	// needs it (several nodes writing).
 	write bool
+	// wb holds rotation writes back until the group commit and numbers write epochs; nil on
+	// stores without a single writer connection.
+	wb *WriteBehind
+}
+
+// WriteEpoch implements leadflow.Tx.
+func (x *queries) WriteEpoch() (uint64, bool) {
+	if x.wb == nil {
+		return 0, false
+	}
+	return x.wb.epoch, true
 }
 
 var _ leadflow.Tx = (*queries)(nil)

@@ -5,12 +5,21 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/leadflow/leadflow"
 )
 
 func (x *queries) Rotation(ctx context.Context, key string) ([]byte, error) {
+	if x.wb != nil {
+		if state, ok := x.wb.rotation(key); ok {
+			if len(state) == 0 {
+				return nil, nil
+			}
+			return state, nil
+		}
+	}
 	lock := x.forUpdate()
 	if lock != "" { // the row must exist to be locked: two nodes starting a rotation take turns
 		if _, err := x.q.ExecContext(ctx, `INSERT INTO rotations (key, state) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`, key, []byte{}); err != nil {
@@ -29,13 +38,25 @@ func (x *queries) Rotation(ctx context.Context, key string) ([]byte, error) {
 }
 
 func (x *queries) PutRotation(ctx context.Context, key string, state []byte) error {
+	if x.wb != nil {
+		x.wb.staged[key] = slices.Clone(state)
+		return nil
+	}
+	return x.putRotation(ctx, key, state)
+}
+
+func (x *queries) putRotation(ctx context.Context, key string, state []byte) error {
 	_, err := x.q.ExecContext(ctx, `INSERT INTO rotations (key, state) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET state = excluded.state`, key, state)
 	return mapErr(err, "rotation")
 }
 
 func (x *queries) InsertAssignment(ctx context.Context, a *leadflow.Assignment) error {
-	id, _, err := x.insertID(ctx, `INSERT INTO assignments (lead_id, rep_id, rule_id, method, at, actor, reason, explanation) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		nullInt(a.LeadID), a.RepID, a.RuleID, a.Method, ms(a.At), a.Actor, a.Reason, string(a.Explanation))
+	pool := 0
+	if a.Pool {
+		pool = 1
+	}
+	id, _, err := x.insertID(ctx, `INSERT INTO assignments (lead_id, rep_id, rule_id, method, at, actor, reason, explanation, pool) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		nullInt(a.LeadID), a.RepID, a.RuleID, a.Method, ms(a.At), a.Actor, a.Reason, string(a.Explanation), pool)
 	if err != nil {
 		return mapErr(err, "assignment")
 	}
@@ -127,8 +148,8 @@ func (x *queries) AssignmentsBetween(ctx context.Context, from, until time.Time)
 	return x.assignmentsWhere(ctx, `''`, `at >= ? AND at < ? ORDER BY at, id`, ms(from), ms(until))
 }
 
-func (x *queries) RepAssignments(ctx context.Context, repID int64, since time.Time) ([]leadflow.Assignment, error) {
-	return x.assignmentsWhere(ctx, `''`, `at >= ? AND rep_id = ? ORDER BY at, id`, ms(since), repID)
+func (x *queries) PoolAssignments(ctx context.Context, repID int64, since time.Time) ([]leadflow.Assignment, error) {
+	return x.assignmentsWhere(ctx, `''`, `pool = 1 AND rep_id = ? AND at >= ? ORDER BY at, id`, repID, ms(since))
 }
 
 // assignmentsWhere lists assignments; explanation is the column to read them from, or ” to

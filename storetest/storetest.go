@@ -690,7 +690,7 @@ func testRoutingState(t *testing.T, s leadflow.Store) {
 			}
 		}
 		for i, at := range []time.Time{t0, t0.Add(time.Hour), t0.Add(48 * time.Hour)} {
-			a := &leadflow.Assignment{LeadID: l1.ID, RepID: int64(5 + i%2), RuleID: "a", Method: "weighted", At: at, Actor: "system", Explanation: []byte(`{"why":"test"}`)}
+			a := &leadflow.Assignment{LeadID: l1.ID, RepID: int64(5 + i%2), RuleID: "a", Method: "weighted", At: at, Actor: "system", Explanation: []byte(`{"why":"test"}`), Pool: i > 0}
 			if err := tx.InsertAssignment(ctx, a); err != nil {
 				return err
 			}
@@ -712,6 +712,17 @@ func testRoutingState(t *testing.T, s leadflow.Store) {
 		counts, _ := tx.AssignmentCounts(ctx, t0.Add(30*time.Minute))
 		if counts[5] != 1 || counts[6] != 1 {
 			t.Fatalf("counts since: %v", counts)
+		}
+		// Only the pool's assignments are listed by rep: rep 5 had one at t0 (pushed, not the
+		// pool's) and one at t0+48h (the pool's).
+		for _, c := range []struct {
+			rep   int64
+			since time.Time
+			want  int
+		}{{5, t0, 1}, {5, t0.Add(49 * time.Hour), 0}, {6, t0, 1}, {7, t0, 0}} {
+			if got, err := tx.PoolAssignments(ctx, c.rep, c.since); err != nil || len(got) != c.want || c.want > 0 && (got[0].RepID != c.rep || got[0].LeadID != l1.ID) {
+				t.Fatalf("pool assignments of rep %d since %v: %+v %v, want %d", c.rep, c.since, got, err, c.want)
+			}
 		}
 		opps, _ := tx.OpenOpportunities(ctx)
 		if opps[5] != 1 || len(opps) != 1 {

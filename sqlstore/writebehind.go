@@ -1,0 +1,82 @@
+package sqlstore
+
+import (
+	"context"
+	"maps"
+	"slices"
+
+	"github.com/leadflow/leadflow"
+)
+
+// WriteBehind is the group-commit state of a store with one writer connection that commits many
+// callers' writes in one transaction, each inside its own savepoint (SQLite). It does two things
+// the writer's position makes safe:
+//
+//   - Rotation states (one row per routing rule, rewritten by every routing decision, S-DIST-2)
+//     are held back and written once per group commit, just before COMMIT, instead of once per
+//     routed lead. A write's states become the group's when the write succeeds and are dropped
+//     with its savepoint when it fails; reads inside the transaction see them.
+//   - It numbers write epochs (see leadflow.Tx.WriteEpoch): the number changes whenever a write
+//     of this connection was undone or another connection may have written, so state cached in
+//     memory beside the database stays valid while the number holds.
+//
+// Only the writer goroutine uses it.
+type WriteBehind struct {
+	epoch     uint64
+	rotations map[string][]byte // written by finished writes of the current group commit
+	staged    map[string][]byte // written by the write running now
+}
+
+// NewWriteBehind returns an empty WriteBehind.
+func NewWriteBehind() *WriteBehind {
+	return &WriteBehind{epoch: 1, rotations: map[string][]byte{}, staged: map[string][]byte{}}
+}
+
+// Tx returns the store's queries on the writer connection q, with rotation writes held back.
+func (w *WriteBehind) Tx(q Querier, d *Dialect) leadflow.Tx {
+	return &queries{q: rebinder{q: q, d: d}, d: d, write: true, wb: w}
+}
+
+// Done ends the running write: its held-back states join the group's when ok, or are dropped
+// (and the epoch moves on) when its savepoint was rolled back.
+func (w *WriteBehind) Done(ok bool) {
+	if ok {
+		for k, v := range w.staged {
+			w.rotations[k] = v
+		}
+	} else {
+		w.epoch++
+	}
+	clear(w.staged)
+}
+
+// Flush writes the group's held-back states with tx (the queries Tx returned) before COMMIT.
+func (w *WriteBehind) Flush(ctx context.Context, tx leadflow.Tx) error {
+	x := tx.(*queries)
+	for _, k := range slices.Sorted(maps.Keys(w.rotations)) {
+		if err := x.putRotation(ctx, k, w.rotations[k]); err != nil {
+			return err
+		}
+	}
+	clear(w.rotations)
+	return nil
+}
+
+// Discard drops everything held back after the group's transaction rolled back, and moves the
+// epoch on: nothing of the group was stored.
+func (w *WriteBehind) Discard() {
+	clear(w.rotations)
+	clear(w.staged)
+	w.epoch++
+}
+
+// Invalidate moves the epoch on, e.g. when another connection committed to the database.
+func (w *WriteBehind) Invalidate() { w.epoch++ }
+
+func (w *WriteBehind) rotation(key string) ([]byte, bool) {
+	if v, ok := w.staged[key]; ok {
+		return v, true
+	}
+	v, ok := w.rotations[key]
+	return v, ok
+}

@@ -364,11 +364,20 @@ func (r *Rotation) memberCandidate(id string, weight float64, m Member, n, last 
 
 // collect appends a Candidate for every rep of weights to *dst, sorted by id.
 func (r *Rotation) collect(dst *[]Candidate, weights map[string]float64, eligible func(string) bool, n int64) {
-	ids := make([]string, 0, len(weights)) // sort the ids, not the (much larger) candidates
-	for id := range weights {
-		ids = append(ids, id)
+	if r.ids == nil {
+		r.ids = r.unionIDs()
 	}
-	slices.Sort(ids)
+	ids := r.ids // a steady team's reps are exactly the rotation's: no sort needed
+	if len(ids) != len(weights) || !allIn(ids, weights) {
+		ids = make([]string, 0, len(weights)) // sort the ids, not the (much larger) candidates
+		for id := range weights {
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+	}
+	if cap(*dst)-len(*dst) < len(ids) {
+		*dst = slices.Grow(*dst, len(ids))
+	}
 	for _, id := range ids {
 		wf := weights[id]
 		if m, ok := r.Epoch.Members[id]; ok {
@@ -378,6 +387,16 @@ func (r *Rotation) collect(dst *[]Candidate, weights map[string]float64, eligibl
 		*dst = append(*dst, Candidate{ID: id, Weight: wf, Count: r.Counts[id],
 			Deficit: float64(r.Held[id]) / nano, LastLead: r.Last[id]})
 	}
+}
+
+// allIn reports whether every id is a key of weights.
+func allIn(ids []string, weights map[string]float64) bool {
+	for _, id := range ids {
+		if _, ok := weights[id]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // settle ends the current epoch: every member's deficit moves to Held, in 10⁻⁹ lead.

@@ -163,7 +163,18 @@ func (s *Service) upsertInTx(ctx context.Context, tx leadflow.Tx, fx *effects, i
 		l := &leadflow.Lead{Stage: leadflow.StageNew, CreatedAt: now, UpdatedAt: now}
 		applyInput(l, in)
 		sc := s.score(l, now, true)
+		var routed *preRouted
+		if sc.stageTo == leadflow.StageMQL { // routed now, so that the row is written once, with its owner
+			if routed, err = s.routeNewLead(ctx, tx, l, now); err != nil {
+				return nil, false, err
+			}
+		}
 		if err := tx.InsertLead(ctx, l); err != nil {
+			if routed != nil {
+				// The rotation already moved for this lead: the whole write must fail, not
+				// only this row of a batch (which would skip a conflicting row and go on).
+				return nil, false, fmt.Errorf("store a lead routed to rep %d: %v", routed.repID, err)
+			}
 			return nil, false, err
 		}
 		ix.put(l)
@@ -173,7 +184,13 @@ func (s *Service) upsertInTx(ctx context.Context, tx leadflow.Tx, fx *effects, i
 		if err := s.publish(ctx, tx, fx, s.subscriptions(), "lead.created", l); err != nil {
 			return nil, false, err
 		}
-		return l, true, s.recordScore(ctx, tx, fx, l, sc, a, "created")
+		if err := s.recordScore(ctx, tx, fx, l, sc, a, "created"); err != nil {
+			return nil, false, err
+		}
+		if routed != nil {
+			return l, true, s.recordPreRouted(ctx, tx, fx, l, routed, a, "became an MQL", now)
+		}
+		return l, true, nil
 	}
 	l := cloneLead(existing)
 	changes := applyInput(l, in)

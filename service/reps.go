@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -302,12 +303,13 @@ func (s *Service) routingConfigFor(ctx context.Context, tx leadflow.ReadTx) (*ro
 		return nil, err
 	}
 	c := &routingConfig{reps: reps, byID: make(map[int64]*leadflow.Rep, len(reps)), territories: make(map[int64]*leadflow.Territory, len(terrs)),
-		teams: make(map[int64]*leadflow.Team, len(teams))}
+		teams: make(map[int64]*leadflow.Team, len(teams)), keys: make(map[int64]string, len(reps))}
 	for i := range teams {
 		c.teams[teams[i].ID] = &teams[i]
 	}
 	for i := range reps {
 		c.byID[reps[i].ID] = &reps[i]
+		c.keys[reps[i].ID] = strconv.FormatInt(reps[i].ID, 10)
 	}
 	for i := range terrs {
 		c.territories[terrs[i].ID] = &terrs[i]

@@ -141,3 +141,96 @@ func TestRotationSurvivesRolledBackDecisions(t *testing.T) {
 	create(svc, 400, 500)
 	check(st, 500)
 }
+
+// insertFailingTx fails the insert of the lead with the given email with a conflict, an error a
+// batch import would normally report for that row and skip.
+type insertFailingTx struct {
+	leadflow.Tx
+	email string
+}
+
+func (t *insertFailingTx) InsertLead(ctx context.Context, l *leadflow.Lead) error {
+	if l.Email == t.email {
+		return &leadflow.Error{Code: leadflow.ECONFLICT, Message: "injected conflict", Fields: []leadflow.FieldError{{Field: "email", Reason: "injected"}}}
+	}
+	return t.Tx.InsertLead(ctx, l)
+}
+
+type insertFailingStore struct {
+	leadflow.Store
+	email atomic.Pointer[string]
+}
+
+func (f *insertFailingStore) Write(ctx context.Context, fn func(leadflow.Tx) error) error {
+	return f.Store.Write(ctx, func(tx leadflow.Tx) error {
+		if e := f.email.Load(); e != nil {
+			tx = &insertFailingTx{Tx: tx, email: *e}
+		}
+		return fn(tx)
+	})
+}
+
+// TestBatchRowFailingAfterRouting: a new MQL is routed before its row is written, so that the row
+// is stored once with its owner. If that row then fails to insert, the rotation has already moved
+// for it: the whole batch fails (nothing stored, the rotation undone with it) instead of the row
+// being skipped, and the batch sent again is routed within one lead of the exact shares.
+func TestBatchRowFailingAfterRouting(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "leadflow.db"), sqlite.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	fs := &insertFailingStore{Store: st}
+	svc, err := New(ctx, fs, Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close(ctx)
+	settings := svc.Settings()
+	settings.Lifecycle.MQLThreshold, settings.Lifecycle.UnqualifiedBelow = 0, -1
+	if err := svc.PutSettings(ctx, settings); err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for i, w := range []float64{2, 1} {
+		r, err := RepKind.Create(ctx, svc, leadflow.Rep{Name: fmt.Sprintf("Rep %d", i), Email: fmt.Sprintf("b%d@rot.example", i), Active: true, StaticWeight: w})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, r.ID)
+	}
+	if _, err := svc.PutRoutingRules(ctx, []RoutingRule{{ID: "all", RepIDs: ids, Method: MethodWeighted}}); err != nil {
+		t.Fatal(err)
+	}
+	in := make([]leadflow.LeadInput, 9)
+	for i := range in {
+		email := fmt.Sprintf("batch%d@rot.example", i)
+		in[i].Email = &email
+	}
+	bad := *in[4].Email
+	fs.email.Store(&bad)
+	admin := Actor{Name: "test", Role: leadflow.RoleAdmin}
+	if res, _, err := svc.UpsertLeads(ctx, admin, in, nil, nil); err == nil {
+		t.Fatalf("batch with a routed row failing at its insert succeeded: %+v", res)
+	}
+	fs.email.Store(nil)
+	res, _, err := svc.UpsertLeads(ctx, admin, in, nil, nil)
+	if err != nil || res.Created != 9 {
+		t.Fatalf("batch again: %+v %v", res, err)
+	}
+	var counts map[int64]int64
+	var leads int64
+	if err := st.Read(ctx, func(tx leadflow.ReadTx) error {
+		if counts, err = tx.AssignmentCounts(ctx, time.Time{}); err != nil {
+			return err
+		}
+		leads, err = tx.CountLeads(ctx)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if leads != 9 || counts[ids[0]] != 6 || counts[ids[1]] != 3 {
+		t.Fatalf("%d leads, assignments %v: want 9 leads split 6:3", leads, counts)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/leadflow/leadflow"
@@ -275,26 +276,85 @@ func (s *Service) routeInTx(ctx context.Context, tx leadflow.Tx, fx *effects, l 
 
 // pushByRule assigns l to one of r's eligible reps, or records in tried why nobody was eligible.
 func (s *Service) pushByRule(env *routingEnv, fx *effects, l *leadflow.Lead, r compiledRule, tried *[]RuleTry, a Actor, reason string) (bool, error) {
-	ctx, tx, now := env.ctx, env.tx, env.now
-	decisions, weights, err := env.candidates(r, l)
-	if err != nil {
+	repID, ex, err := s.decide(env, l, r, tried)
+	if err != nil || repID == 0 {
 		return false, err
 	}
+	return true, s.assign(env.ctx, env.tx, fx, l, repID, r, ex, a, reason, env.now)
+}
+
+// decide picks one of r's eligible reps for l, advancing the rule's rotation, or returns 0 and
+// records in tried why nobody was eligible.
+func (s *Service) decide(env *routingEnv, l *leadflow.Lead, r compiledRule, tried *[]RuleTry) (int64, *RoutingExplanation, error) {
+	decisions, weights, err := env.candidates(r, l)
+	if err != nil {
+		return 0, nil, err
+	}
 	if r.Source != nil && len(weights) > 0 {
-		if err := s.sourceWeights(ctx, tx, r, decisions, weights, now); err != nil {
-			return false, err
+		if err := s.sourceWeights(env.ctx, env.tx, r, decisions, weights, env.now); err != nil {
+			return 0, nil, err
 		}
 	}
 	if len(weights) == 0 {
 		*tried = append(*tried, RuleTry{RuleID: r.ID, Candidates: decisions})
-		return false, nil
+		return 0, nil, nil
 	}
-	repID, ex, err := s.pick(ctx, tx, r, decisions, weights, now)
+	repID, ex, err := s.pick(env, r, decisions, weights)
 	if err != nil {
-		return false, err
+		return 0, nil, err
 	}
 	ex.Skipped = *tried
-	return true, s.assign(ctx, tx, fx, l, repID, r, ex, a, reason, now)
+	return repID, ex, nil
+}
+
+// preRouted is the routing decision for a new lead made before its row is written, so that the
+// row is stored once, with its owner (see routeNewLead).
+type preRouted struct {
+	repID int64
+	rule  compiledRule
+	ex    *RoutingExplanation
+}
+
+// routeNewLead decides the owner of a new lead that becomes an MQL as it is created, before its
+// row is written (S-DIST-2a: still in the transaction that creates it), and sets l.OwnerID; the
+// caller writes the row and then records the assignment with recordPreRouted. It decides nothing
+// (nil) when the lead's rule is a pool rule (the pool entry needs the lead's id) or no rule has
+// an eligible rep: the lead is then routed after its insert as any other.
+func (s *Service) routeNewLead(ctx context.Context, tx leadflow.Tx, l *leadflow.Lead, now time.Time) (*preRouted, error) {
+	s.mu.RLock()
+	rules := s.routing
+	s.mu.RUnlock()
+	if len(rules) == 0 || l.OwnerID != 0 {
+		return nil, nil
+	}
+	env, err := s.newRoutingEnv(ctx, tx, now, nil)
+	if err != nil {
+		return nil, err
+	}
+	var tried []RuleTry
+	for _, r := range rules {
+		if !r.match.Match(l) {
+			continue
+		}
+		if r.Method == MethodPool {
+			return nil, nil
+		}
+		repID, ex, err := s.decide(env, l, r, &tried)
+		if err != nil || repID != 0 {
+			if repID != 0 {
+				l.OwnerID = repID
+				return &preRouted{repID: repID, rule: r, ex: ex}, nil
+			}
+			return nil, err
+		}
+	}
+	return nil, nil
+}
+
+// recordPreRouted records the assignment of a lead routed by routeNewLead, once its row (with
+// the owner) is written.
+func (s *Service) recordPreRouted(ctx context.Context, tx leadflow.Tx, fx *effects, l *leadflow.Lead, p *preRouted, a Actor, reason string, now time.Time) error {
+	return s.recordAssignment(ctx, tx, fx, l, 0, p.repID, p.rule, p.ex, a, reason, now)
 }
 
 // newRoutingEnv prepares one routing decision inside tx.
@@ -303,7 +363,7 @@ func (s *Service) newRoutingEnv(ctx context.Context, tx leadflow.Tx, now time.Ti
 	if err != nil {
 		return nil, err
 	}
-	return &routingEnv{ctx: ctx, tx: tx, now: now, reps: cfg.reps, territory: cfg.territories, capSince: map[time.Time]map[int64]int64{}, exclude: exclude}, nil
+	return &routingEnv{ctx: ctx, tx: tx, now: now, cfg: cfg, reps: cfg.reps, territory: cfg.territories, capSince: map[time.Time]map[int64]int64{}, exclude: exclude}, nil
 }
 
 // routingEnv caches what eligibility checks read during one decision.
@@ -311,6 +371,7 @@ type routingEnv struct {
 	ctx       context.Context
 	tx        leadflow.Tx
 	now       time.Time
+	cfg       *routingConfig
 	reps      []leadflow.Rep
 	opps      map[int64]int64
 	capSince  map[time.Time]map[int64]int64
@@ -330,8 +391,8 @@ func (e *routingEnv) assignedSince(since time.Time) (map[int64]int64, error) {
 
 // candidates lists the rule's reps with their eligibility and, for eligible ones, their weight.
 func (e *routingEnv) candidates(r compiledRule, l *leadflow.Lead) ([]RepDecision, map[string]float64, error) {
-	weights := map[string]float64{}
-	var out []RepDecision
+	weights := make(map[string]float64, len(e.reps))
+	out := make([]RepDecision, 0, len(e.reps))
 	for i := range e.reps {
 		rep := &e.reps[i]
 		if !r.includes(rep) {
@@ -365,7 +426,7 @@ func (e *routingEnv) candidates(r compiledRule, l *leadflow.Lead) ([]RepDecision
 			d.Spare = &spare
 		}
 		if d.Weight > 0 {
-			weights[strconv.FormatInt(rep.ID, 10)] = d.Weight
+			weights[e.cfg.key(rep.ID)] = d.Weight
 		}
 		out = append(out, d)
 	}
@@ -378,7 +439,7 @@ func (e *routingEnv) candidates(r compiledRule, l *leadflow.Lead) ([]RepDecision
 		}
 		for i := range out {
 			if out[i].Eligible && spareOf(out[i]) < best {
-				delete(weights, strconv.FormatInt(out[i].RepID, 10))
+				delete(weights, e.cfg.key(out[i].RepID))
 				out[i].Detail = fmt.Sprintf("less spare capacity than the best (%d)", best)
 			}
 		}
@@ -536,7 +597,8 @@ func repWeight(r compiledRule, rep *leadflow.Rep) float64 {
 // the only one, it is used without reading the stored state while the write epoch holds (no write
 // was undone since it was stored); elsewhere it is used only while the stored bytes are the ones
 // it was encoded to. Either way a rolled-back write or another node's decision forces a reload.
-func (s *Service) pick(ctx context.Context, tx leadflow.Tx, r compiledRule, decisions []RepDecision, weights map[string]float64, now time.Time) (int64, *RoutingExplanation, error) {
+func (s *Service) pick(env *routingEnv, r compiledRule, decisions []RepDecision, weights map[string]float64) (int64, *RoutingExplanation, error) {
+	ctx, tx, now := env.ctx, env.tx, env.now
 	key := "rule:" + r.ID
 	epoch, exclusive := tx.WriteEpoch()
 	s.rotMu.Lock()
@@ -544,6 +606,10 @@ func (s *Service) pick(ctx context.Context, tx leadflow.Tx, r compiledRule, deci
 	delete(s.rotations, key) // this decision owns it until it stores the new state
 	s.rotMu.Unlock()
 	var rot *route.Rotation
+	var cands []route.Candidate // the previous decision's, reused
+	if cached != nil {
+		cands = cached.cands[:0]
+	}
 	if exclusive && cached != nil && cached.epoch == epoch {
 		rot = cached.rot
 	} else {
@@ -567,7 +633,7 @@ func (s *Service) pick(ctx context.Context, tx leadflow.Tx, r compiledRule, deci
 			return 0, nil, err
 		}
 	}
-	id, pick, cands, err := rot.NextExplained(weights, func(string) bool { return true }, nil)
+	id, pick, cands, err := rot.NextExplained(weights, nil, cands)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -578,21 +644,18 @@ func (s *Service) pick(ctx context.Context, tx leadflow.Tx, r compiledRule, deci
 	if err := tx.PutRotation(ctx, key, state); err != nil {
 		return 0, nil, err
 	}
-	s.rotMu.Lock()
-	s.rotations[key] = &cachedRotation{state: state, rot: rot, epoch: epoch}
-	s.rotMu.Unlock()
-	standing := make(map[int64]int, len(cands)) // rep id → index in cands
-	for k := range cands {
-		if id, err := strconv.ParseInt(cands[k].ID, 10, 64); err == nil {
-			standing[id] = k
+	for i := range decisions { // cands are in id order
+		if !decisions[i].Eligible {
+			continue
 		}
-	}
-	for i := range decisions {
-		if k, ok := standing[decisions[i].RepID]; ok && decisions[i].Eligible {
+		if k, ok := slices.BinarySearchFunc(cands, env.cfg.key(decisions[i].RepID), func(c route.Candidate, id string) int { return strings.Compare(c.ID, id) }); ok {
 			c := &cands[k]
 			decisions[i].Share, decisions[i].Count, decisions[i].Deficit = c.Share, c.Count, c.Deficit
 		}
 	}
+	s.rotMu.Lock()
+	s.rotations[key] = &cachedRotation{state: state, rot: rot, epoch: epoch, cands: cands}
+	s.rotMu.Unlock()
 	repID, _ := strconv.ParseInt(id, 10, 64)
 	ex := &RoutingExplanation{RuleID: r.ID, RuleName: r.Name, Method: r.Method, Weights: r.Weights, Candidates: decisions, Pick: &pick}
 	ex.Summary, ex.derived = summarize(ex, repID), true
@@ -710,13 +773,22 @@ func prefixed(p, s string) string {
 
 // assign makes repID the lead's owner and records the assignment, its history and event.
 func (s *Service) assign(ctx context.Context, tx leadflow.Tx, fx *effects, l *leadflow.Lead, repID int64, r compiledRule, ex *RoutingExplanation, a Actor, reason string, now time.Time) error {
-	body := encodeExplanation(make([]byte, 0, 96+64*len(ex.Candidates)), ex, !ex.derived)
 	old := l.OwnerID
 	if err := tx.SetLeadOwner(ctx, l.ID, repID, now); err != nil {
 		return err
 	}
 	l.OwnerID, l.UpdatedAt = repID, now
 	l.Rev++
+	return s.recordAssignment(ctx, tx, fx, l, old, repID, r, ex, a, reason, now)
+}
+
+// recordAssignment records that the lead, whose owner was old, now belongs to repID: the
+// assignment with its explanation, the SLA timer, history and event.
+func (s *Service) recordAssignment(ctx context.Context, tx leadflow.Tx, fx *effects, l *leadflow.Lead, old, repID int64, r compiledRule, ex *RoutingExplanation, a Actor, reason string, now time.Time) error {
+	buf := explanationBufs.Get().(*[]byte)
+	defer explanationBufs.Put(buf)
+	body := encodeExplanation((*buf)[:0], ex, !ex.derived)
+	*buf = body // the store copies it; the buffer serves the next decision
 	as := &leadflow.Assignment{LeadID: l.ID, RepID: repID, RuleID: r.ID, Method: r.Method, At: now, Actor: a.Name, Reason: reason, Explanation: body, Pool: r.pool}
 	if err := tx.InsertAssignment(ctx, as); err != nil {
 		return err
@@ -731,6 +803,9 @@ func (s *Service) assign(ctx context.Context, tx leadflow.Tx, fx *effects, l *le
 		Old: ownerString(old), New: strconv.FormatInt(repID, 10), Reason: ex.Summary})
 	return s.publish(ctx, tx, fx, s.subscriptions(), "lead.assigned", map[string]any{"lead_id": l.ID, "rep_id": repID, "rule_id": r.ID, "summary": ex.Summary})
 }
+
+// explanationBufs holds buffers for encoding explanations (see encodeExplanation).
+var explanationBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 func ownerString(id int64) string {
 	if id == 0 {
@@ -797,6 +872,8 @@ type cachedRotation struct {
 	state []byte
 	rot   *route.Rotation
 	epoch uint64 // the write epoch it was stored in (see leadflow.Tx.WriteEpoch)
+	// cands is the buffer of the rotation's last explained decision, reused by the next.
+	cands []route.Candidate
 }
 
 // sourceWeights replaces the eligible reps' weights with the rule's weight source (S-DIST-3),

@@ -12,6 +12,7 @@ import (
 	"github.com/leadflow/leadflow/compete"
 	"github.com/leadflow/leadflow/notify"
 	"log/slog"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -130,6 +131,7 @@ func (s *Service) location(name string) *time.Location {
 type routingConfig struct {
 	reps        []leadflow.Rep
 	byID        map[int64]*leadflow.Rep
+	keys        map[int64]string // rep id → its key in rotations (the id in decimal)
 	territories map[int64]*leadflow.Territory
 	teams       map[int64]*leadflow.Team
 
@@ -139,6 +141,14 @@ type routingConfig struct {
 
 // rep returns the cached rep with the id, or nil.
 func (c *routingConfig) rep(id int64) *leadflow.Rep { return c.byID[id] }
+
+// key returns a rep's key in rotations: its id in decimal.
+func (c *routingConfig) key(id int64) string {
+	if k, ok := c.keys[id]; ok {
+		return k
+	}
+	return strconv.FormatInt(id, 10)
+}
 
 // teamDayKey names a team's members and priority windows of one day.
 type teamDayKey struct {

@@ -283,3 +283,51 @@ func BenchmarkUpsertLeadRouting(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRouteLead500 is the decision target as a Go benchmark: Service.RouteLead of one lead
+// over a weighted team of 500 reps, each in its own write transaction, with the p99 reported.
+func BenchmarkRouteLead500(b *testing.B) {
+	ctx := context.Background()
+	m, _, err := startNode(ctx, filepath.Join(b.TempDir(), "leadflow.db"), false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer m.Close()
+	if _, err := seedRoutingTeam(ctx, m.Service, decisionReps); err != nil {
+		b.Fatal(err)
+	}
+	admin := service.Actor{Name: "bench", Role: leadflow.RoleAdmin}
+	ids := make([]int64, 0, b.N)
+	for s := 0; s < b.N; s += service.MaxBatch {
+		in := make([]leadflow.LeadInput, min(service.MaxBatch, b.N-s))
+		for i := range in {
+			email := fmt.Sprintf("decide%d@bench.example", s+i)
+			in[i].Email = &email // scores 0: stays unowned until routed below
+		}
+		res, _, err := m.Service.UpsertLeads(ctx, admin, in, nil, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, row := range res.Rows {
+			ids = append(ids, row.ID)
+		}
+	}
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for _, id := range ids {
+		t0 := time.Now()
+		l, err := m.Service.RouteLead(ctx, admin, id)
+		lat = append(lat, time.Since(t0))
+		if err != nil || l.OwnerID == 0 {
+			b.Fatalf("lead %d: owner %v, %v", id, l, err)
+		}
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	st := loadStats{lat: lat}
+	b.ReportMetric(float64(st.pct(0.50))/1e3, "p50-µs")
+	b.ReportMetric(float64(st.pct(0.99))/1e3, "p99-µs")
+	if os.Getenv("XPCT") != "" {
+		b.Logf("p90 %v p95 %v p98 %v p99 %v p99.5 %v max %v", st.pct(0.9), st.pct(0.95), st.pct(0.98), st.pct(0.99), st.pct(0.995), lat[len(lat)-1])
+	}
+}

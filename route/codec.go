@@ -13,10 +13,16 @@ const rotationFormat = 1
 // transaction as the lead, so the state's encoding is on every routed lead's path. Reps appear once,
 // in sorted order, with their counters as varints — a few bytes per rep instead of JSON maps.
 func (r *Rotation) MarshalBinary() ([]byte, error) {
+	return r.AppendBinary(nil)
+}
+
+// AppendBinary appends the encoding of MarshalBinary to b (encoding.BinaryAppender), so that a
+// caller encoding the same rotation again and again can reuse one buffer.
+func (r *Rotation) AppendBinary(b []byte) ([]byte, error) {
 	if r.ids == nil {
 		r.ids = r.unionIDs()
 	}
-	return r.encode(r.ids), nil
+	return r.encode(b, r.ids), nil
 }
 
 // unionIDs returns the sorted ids of every rep the rotation knows.
@@ -42,8 +48,8 @@ func (r *Rotation) unionIDs() []string {
 }
 
 // encode writes the rotation with its reps in the given (sorted) order.
-func (r *Rotation) encode(sorted []string) []byte {
-	b := make([]byte, 0, 16+len(sorted)*24)
+func (r *Rotation) encode(b []byte, sorted []string) []byte {
+	b = slices.Grow(b, 16+len(sorted)*24)
 	b = append(b, rotationFormat)
 	b = binary.AppendVarint(b, r.Assigned)
 	b = binary.AppendVarint(b, r.Epoch.Since)

@@ -3,7 +3,9 @@ package service
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"strconv"
 	"testing"
 
 	"github.com/leadflow/leadflow/route"
@@ -87,6 +89,27 @@ func TestExplanationRoundTrip(t *testing.T) {
 	old := []byte(`{"summary":"Ann got this lead","rule_id":"all","method":"round_robin","candidates":[]}`)
 	if got, err := decodeExplanation(old, 1, name); err != nil || string(got) != string(old) {
 		t.Fatalf("legacy explanation: %s %v", got, err)
+	}
+}
+
+// TestAppendFloat: the explanation encoder's numbers read back as the same float64, and are written
+// as encoding/json or strconv write them (six-decimal figures on the fast path, the rest exactly).
+func TestAppendFloat(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	vals := []float64{0, math.Copysign(0, -1), 1, -1, 0.5, 0.05, 0.000001, -0.000001, 0.100001, 123456.789012, 1e-7, 3.14159265, 1e20, -0.25, 2.5e-5, 10, 100.1}
+	for range 100000 {
+		v := (r.Float64()*2 - 1) * math.Pow(10, float64(r.IntN(8)-3))
+		vals = append(vals, v, round6(v))
+	}
+	for _, v := range vals {
+		got := string(appendFloat(nil, v))
+		var back float64
+		if err := json.Unmarshal([]byte(got), &back); err != nil || back != v || math.Signbit(back) != math.Signbit(v) {
+			t.Fatalf("%v → %s → %v %v", v, got, back, err)
+		}
+		if want, _ := json.Marshal(v); got != string(want) && got != strconv.FormatFloat(v, 'g', -1, 64) {
+			t.Fatalf("%v: wrote %s, encoding/json writes %s", v, got, want)
+		}
 	}
 }
 

@@ -236,6 +236,8 @@ type RoutingExplanation struct {
 	// derived is true when Summary is what summarize writes for the winner: it is then not
 	// stored but derived again when read.
 	derived bool
+	// scratch is the reusable candidate list the decision was made on (see release).
+	scratch []RepDecision
 }
 
 // routeInTx assigns an unowned lead inside the caller's transaction (S-DIST-2a: routing happens in
@@ -290,6 +292,7 @@ func (s *Service) decide(env *routingEnv, l *leadflow.Lead, r compiledRule, trie
 	if err != nil {
 		return 0, nil, err
 	}
+	defer func() { clear(weights); weightMaps.Put(weights) }()
 	if r.Source != nil && len(weights) > 0 {
 		if err := s.sourceWeights(env.ctx, env.tx, r, decisions, weights, env.now); err != nil {
 			return 0, nil, err
@@ -303,8 +306,26 @@ func (s *Service) decide(env *routingEnv, l *leadflow.Lead, r compiledRule, trie
 	if err != nil {
 		return 0, nil, err
 	}
-	ex.Skipped = *tried
+	ex.Skipped, ex.scratch = *tried, decisions
 	return repID, ex, nil
+}
+
+// Scratch space of routing decisions, reused between decisions: a decision over 500 reps would
+// otherwise allocate a candidate list and a weight map of about 100 KB each time. A candidate
+// list goes back once the explanation that lists it is stored (RoutingExplanation.release).
+var (
+	weightMaps   = sync.Pool{New: func() any { return map[string]float64{} }}
+	decisionBufs = sync.Pool{New: func() any { return new([]RepDecision) }}
+)
+
+// release hands the explanation's candidate list back for reuse; ex must not be used after.
+func (ex *RoutingExplanation) release() {
+	if buf := ex.scratch; buf != nil {
+		clear(buf)
+		buf = buf[:0]
+		decisionBufs.Put(&buf)
+	}
+	ex.scratch, ex.Candidates = nil, nil
 }
 
 // preRouted is the routing decision for a new lead made before its row is written, so that the
@@ -391,8 +412,11 @@ func (e *routingEnv) assignedSince(since time.Time) (map[int64]int64, error) {
 
 // candidates lists the rule's reps with their eligibility and, for eligible ones, their weight.
 func (e *routingEnv) candidates(r compiledRule, l *leadflow.Lead) ([]RepDecision, map[string]float64, error) {
-	weights := make(map[string]float64, len(e.reps))
-	out := make([]RepDecision, 0, len(e.reps))
+	weights := weightMaps.Get().(map[string]float64)
+	out := (*decisionBufs.Get().(*[]RepDecision))[:0]
+	if cap(out) < len(e.reps) {
+		out = make([]RepDecision, 0, len(e.reps))
+	}
 	for i := range e.reps {
 		rep := &e.reps[i]
 		if !r.includes(rep) {
@@ -637,24 +661,40 @@ func (s *Service) pick(env *routingEnv, r compiledRule, decisions []RepDecision,
 	if err != nil {
 		return 0, nil, err
 	}
-	state, err := rot.MarshalBinary()
+	var buf []byte // the previous state's buffer: PutRotation copies or sends what it is given
+	if cached != nil {
+		buf = cached.state[:0]
+	}
+	state, err := rot.AppendBinary(buf)
 	if err != nil {
 		return 0, nil, err
 	}
 	if err := tx.PutRotation(ctx, key, state); err != nil {
 		return 0, nil, err
 	}
-	for i := range decisions { // cands are in id order
+	var pos map[int64]int // rep id → index in cands, kept while a steady team's cands keep their order
+	if cached != nil {
+		pos = cached.pos
+	}
+	for i := range decisions {
 		if !decisions[i].Eligible {
 			continue
 		}
-		if k, ok := slices.BinarySearchFunc(cands, env.cfg.key(decisions[i].RepID), func(c route.Candidate, id string) int { return strings.Compare(c.ID, id) }); ok {
-			c := &cands[k]
-			decisions[i].Share, decisions[i].Count, decisions[i].Deficit = c.Share, c.Count, c.Deficit
+		k, ok := pos[decisions[i].RepID]
+		if id := env.cfg.key(decisions[i].RepID); !ok || k >= len(cands) || cands[k].ID != id {
+			if k, ok = slices.BinarySearchFunc(cands, id, func(c route.Candidate, id string) int { return strings.Compare(c.ID, id) }); !ok {
+				continue // cands are in id order
+			}
+			if pos == nil {
+				pos = make(map[int64]int, len(cands))
+			}
+			pos[decisions[i].RepID] = k
 		}
+		c := &cands[k] // shown to 6 decimals (exact figures stay in the rotation and the pick)
+		decisions[i].Share, decisions[i].Count, decisions[i].Deficit = round6(c.Share), c.Count, round6(c.Deficit)
 	}
 	s.rotMu.Lock()
-	s.rotations[key] = &cachedRotation{state: state, rot: rot, epoch: epoch, cands: cands}
+	s.rotations[key] = &cachedRotation{state: state, rot: rot, epoch: epoch, cands: cands, pos: pos}
 	s.rotMu.Unlock()
 	repID, _ := strconv.ParseInt(id, 10, 64)
 	ex := &RoutingExplanation{RuleID: r.ID, RuleName: r.Name, Method: r.Method, Weights: r.Weights, Candidates: decisions, Pick: &pick}
@@ -678,7 +718,8 @@ func compactCandidates(ex *RoutingExplanation, winner int64) {
 	}
 	// The winner first, then the topEligible−1 eligible reps furthest behind (ties in rep order):
 	// a top-k selection, not a sort of every candidate.
-	var eligible, excluded []RepDecision
+	eligible := make([]RepDecision, 0, topEligible+1)
+	var excluded []RepDecision
 	for _, d := range ex.Candidates {
 		switch {
 		case d.Eligible && d.RepID == winner:
@@ -789,6 +830,7 @@ func (s *Service) recordAssignment(ctx context.Context, tx leadflow.Tx, fx *effe
 	defer explanationBufs.Put(buf)
 	body := encodeExplanation((*buf)[:0], ex, !ex.derived)
 	*buf = body // the store copies it; the buffer serves the next decision
+	defer ex.release()
 	as := &leadflow.Assignment{LeadID: l.ID, RepID: repID, RuleID: r.ID, Method: r.Method, At: now, Actor: a.Name, Reason: reason, Explanation: body, Pool: r.pool}
 	if err := tx.InsertAssignment(ctx, as); err != nil {
 		return err
@@ -872,8 +914,10 @@ type cachedRotation struct {
 	state []byte
 	rot   *route.Rotation
 	epoch uint64 // the write epoch it was stored in (see leadflow.Tx.WriteEpoch)
-	// cands is the buffer of the rotation's last explained decision, reused by the next.
+	// cands is the buffer of the rotation's last explained decision, reused by the next, and
+	// pos the index of each rep in it.
 	cands []route.Candidate
+	pos   map[int64]int
 }
 
 // sourceWeights replaces the eligible reps' weights with the rule's weight source (S-DIST-3),

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/leadflow/leadflow"
@@ -39,7 +38,7 @@ func (x *queries) Rotation(ctx context.Context, key string) ([]byte, error) {
 
 func (x *queries) PutRotation(ctx context.Context, key string, state []byte) error {
 	if x.wb != nil {
-		x.wb.staged[key] = slices.Clone(state)
+		x.wb.hold(key, state)
 		return nil
 	}
 	return x.putRotation(ctx, key, state)

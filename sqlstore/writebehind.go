@@ -25,6 +25,7 @@ type WriteBehind struct {
 	epoch     uint64
 	rotations map[string][]byte // written by finished writes of the current group commit
 	staged    map[string][]byte // written by the write running now
+	free      [][]byte          // buffers of states replaced or flushed, for reuse
 }
 
 // NewWriteBehind returns an empty WriteBehind.
@@ -42,10 +43,18 @@ func (w *WriteBehind) Tx(q Querier, d *Dialect) leadflow.Tx {
 func (w *WriteBehind) Done(ok bool) {
 	if ok {
 		for k, v := range w.staged {
+			if old, ok := w.rotations[k]; ok && len(w.free) < maxFree {
+				w.free = append(w.free, old)
+			}
 			w.rotations[k] = v
 		}
 	} else {
 		w.epoch++
+		for _, v := range w.staged {
+			if len(w.free) < maxFree {
+				w.free = append(w.free, v)
+			}
+		}
 	}
 	clear(w.staged)
 }
@@ -57,9 +66,26 @@ func (w *WriteBehind) Flush(ctx context.Context, tx leadflow.Tx) error {
 		if err := x.putRotation(ctx, k, w.rotations[k]); err != nil {
 			return err
 		}
+		if len(w.free) < maxFree {
+			w.free = append(w.free, w.rotations[k])
+		}
 	}
 	clear(w.rotations)
 	return nil
+}
+
+// maxFree bounds the buffers kept for reuse.
+const maxFree = 64
+
+// hold keeps a copy of a state written by the running write, in a reused buffer.
+func (w *WriteBehind) hold(key string, state []byte) {
+	var buf []byte
+	if old, ok := w.staged[key]; ok {
+		buf = old
+	} else if n := len(w.free); n > 0 {
+		buf, w.free = w.free[n-1], w.free[:n-1]
+	}
+	w.staged[key] = append(buf[:0], state...)
 }
 
 // Discard drops everything held back after the group's transaction rolled back, and moves the

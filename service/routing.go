@@ -228,7 +228,8 @@ type RoutingExplanation struct {
 	Weights    string        `json:"weights,omitempty"`
 	Skipped    []RuleTry     `json:"rules_without_eligible_rep,omitempty"`
 	Candidates []RepDecision `json:"candidates"`
-	// Totals counts the candidates: "eligible" and each exclusion reason.
+	// Totals counts the candidates: "eligible" and each exclusion reason. A decision sets it
+	// only when it shortens the list; reading an explanation back always fills it.
 	Totals map[string]int `json:"totals"`
 	// Truncated is true when a large team's candidate list was shortened (see compactCandidates).
 	Truncated bool        `json:"truncated,omitempty"`
@@ -712,10 +713,10 @@ const (
 
 // compactCandidates trims a large team's candidate list, recording what was left out in Totals.
 func compactCandidates(ex *RoutingExplanation, winner int64) {
-	ex.Totals = candidateTotals(ex.Candidates)
 	if len(ex.Candidates) <= maxExcluded+topEligible {
 		return
 	}
+	ex.Totals = candidateTotals(ex.Candidates)
 	// The winner first, then the topEligible−1 eligible reps furthest behind (ties in rep order):
 	// a top-k selection, not a sort of every candidate.
 	eligible := make([]RepDecision, 0, topEligible+1)

@@ -150,11 +150,16 @@ func sum(ds []time.Duration) time.Duration {
 	return max(t, time.Nanosecond)
 }
 
-// seedRoutingTeam creates n active reps with static weights 1–3 and one weighted catch-all rule.
+// benchZones are the time zones of the bench's reps, as a team spread over regions has them.
+var benchZones = []string{"America/New_York", "Europe/Berlin", "Asia/Jakarta", "America/Los_Angeles"}
+
+// seedRoutingTeam creates n active reps with static weights 1–3, each in one of benchZones, and one
+// weighted catch-all rule.
 func seedRoutingTeam(ctx context.Context, svc *service.Service, n int) ([]int64, error) {
 	ids := make([]int64, 0, n)
 	for i := range n {
-		rep, err := service.RepKind.Create(ctx, svc, leadflow.Rep{Name: fmt.Sprintf("Rep %d", i), Email: fmt.Sprintf("rep%d@bench.example", i), Active: true, StaticWeight: float64(1 + i%3)})
+		rep, err := service.RepKind.Create(ctx, svc, leadflow.Rep{Name: fmt.Sprintf("Rep %d", i), Email: fmt.Sprintf("rep%d@bench.example", i), Active: true,
+			StaticWeight: float64(1 + i%3), Timezone: benchZones[i%len(benchZones)]})
 		if err != nil {
 			return nil, err
 		}

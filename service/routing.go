@@ -385,7 +385,7 @@ func (s *Service) newRoutingEnv(ctx context.Context, tx leadflow.Tx, now time.Ti
 	if err != nil {
 		return nil, err
 	}
-	return &routingEnv{ctx: ctx, tx: tx, now: now, cfg: cfg, reps: cfg.reps, territory: cfg.territories, capSince: map[time.Time]map[int64]int64{}, exclude: exclude}, nil
+	return &routingEnv{ctx: ctx, tx: tx, now: now, cfg: cfg, location: s.location, reps: cfg.reps, territory: cfg.territories, capSince: map[time.Time]map[int64]int64{}, exclude: exclude}, nil
 }
 
 // routingEnv caches what eligibility checks read during one decision.
@@ -394,6 +394,7 @@ type routingEnv struct {
 	tx        leadflow.Tx
 	now       time.Time
 	cfg       *routingConfig
+	location  func(name string) *time.Location // cached time zones
 	reps      []leadflow.Rep
 	opps      map[int64]int64
 	capSince  map[time.Time]map[int64]int64
@@ -508,14 +509,13 @@ func (e *routingEnv) exclusion(r compiledRule, rep *leadflow.Rep, l *leadflow.Le
 	if ab, away := rep.AwayAt(e.now); away {
 		return "away", fmt.Sprintf("%s until %s", orDefault(ab.Reason, "absent"), ab.To.Format(time.RFC3339)), nil
 	}
-	loc := time.UTC
-	if rep.Timezone != "" {
-		if z, err := time.LoadLocation(rep.Timezone); err == nil {
-			loc = z
-		}
+	hours := r.WorkingHours && rep.WorkingHours != nil
+	if !hours && rep.DailyCap <= 0 && rep.WeeklyCap <= 0 && !r.Territory && rep.CapacityThreshold <= 0 {
+		return "", "", nil // nothing else can exclude the rep
 	}
+	loc := e.location(rep.Timezone)
 	local := e.now.In(loc)
-	if r.WorkingHours && rep.WorkingHours != nil && !withinHours(rep.WorkingHours, local) {
+	if hours && rep.WorkingHours != nil && !withinHours(rep.WorkingHours, local) {
 		return "outside working hours", fmt.Sprintf("%s %s–%s %s, now %s", weekdays(rep.WorkingHours.Days), rep.WorkingHours.Start, rep.WorkingHours.End, loc, local.Format("Mon 15:04")), nil
 	}
 	if r.Territory {

@@ -39,6 +39,30 @@ func (t *faultyTx) InsertAssignment(ctx context.Context, a *leadflow.Assignment)
 	return t.Tx.InsertAssignment(ctx, a)
 }
 
+// weightedTeam makes every new lead an MQL and routes them all by one weighted rule over new reps
+// with the weights; it returns the reps' ids.
+func weightedTeam(t *testing.T, svc *Service, weights []float64) []int64 {
+	t.Helper()
+	ctx := context.Background()
+	settings := svc.Settings()
+	settings.Lifecycle.MQLThreshold, settings.Lifecycle.UnqualifiedBelow = 0, -1
+	if err := svc.PutSettings(ctx, settings); err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for i, w := range weights {
+		r, err := RepKind.Create(ctx, svc, leadflow.Rep{Name: fmt.Sprintf("Rep %d", i), Email: fmt.Sprintf("rep%d@rot.example", i), Active: true, StaticWeight: w})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, r.ID)
+	}
+	if _, err := svc.PutRoutingRules(ctx, []RoutingRule{{ID: "all", RepIDs: ids, Method: MethodWeighted}}); err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
 // TestRotationSurvivesRolledBackDecisions (S-DIST-2a): on the embedded store the routing rotation
 // is kept in memory between decisions and written once per group commit. Decisions whose write
 // fails after the pick — one in seven, from 8 goroutines, so failing and succeeding writes share
@@ -63,22 +87,7 @@ func TestRotationSurvivesRolledBackDecisions(t *testing.T) {
 		return svc, fs
 	}
 	svc, st := open(true)
-	settings := svc.Settings()
-	settings.Lifecycle.MQLThreshold, settings.Lifecycle.UnqualifiedBelow = 0, -1
-	if err := svc.PutSettings(ctx, settings); err != nil {
-		t.Fatal(err)
-	}
-	var ids []int64
-	for i, w := range weights {
-		r, err := RepKind.Create(ctx, svc, leadflow.Rep{Name: fmt.Sprintf("Rep %d", i), Email: fmt.Sprintf("rep%d@rot.example", i), Active: true, StaticWeight: w})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, r.ID)
-	}
-	if _, err := svc.PutRoutingRules(ctx, []RoutingRule{{ID: "all", RepIDs: ids, Method: MethodWeighted}}); err != nil {
-		t.Fatal(err)
-	}
+	ids := weightedTeam(t, svc, weights)
 	admin := Actor{Name: "test", Role: leadflow.RoleAdmin}
 	create := func(svc *Service, from, to int) {
 		var wg sync.WaitGroup
@@ -187,22 +196,7 @@ func TestBatchRowFailingAfterRouting(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer svc.Close(ctx)
-	settings := svc.Settings()
-	settings.Lifecycle.MQLThreshold, settings.Lifecycle.UnqualifiedBelow = 0, -1
-	if err := svc.PutSettings(ctx, settings); err != nil {
-		t.Fatal(err)
-	}
-	var ids []int64
-	for i, w := range []float64{2, 1} {
-		r, err := RepKind.Create(ctx, svc, leadflow.Rep{Name: fmt.Sprintf("Rep %d", i), Email: fmt.Sprintf("b%d@rot.example", i), Active: true, StaticWeight: w})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, r.ID)
-	}
-	if _, err := svc.PutRoutingRules(ctx, []RoutingRule{{ID: "all", RepIDs: ids, Method: MethodWeighted}}); err != nil {
-		t.Fatal(err)
-	}
+	ids := weightedTeam(t, svc, []float64{2, 1})
 	in := make([]leadflow.LeadInput, 9)
 	for i := range in {
 		email := fmt.Sprintf("batch%d@rot.example", i)

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"cmp"
 	"container/heap"
 	"context"
 	"log/slog"
@@ -44,10 +45,11 @@ func newOfferBoard(s *Service) *offerBoard {
 	return &offerBoard{s: s, offered: map[int64]map[int64]time.Time{}, kick: make(chan struct{}, 1)}
 }
 
-// pendingOffer is a sent offer not yet recorded, with the wall-clock moment it was queued.
+// pendingOffer is a sent offer not yet recorded, with the moment it was queued (nanoseconds on
+// the wall clock; a pool wave offers hundreds of thousands of these at once).
 type pendingOffer struct {
 	leadflow.Offer
-	queued time.Time
+	queued int64
 }
 
 // Sent offers are recorded once they are offerRecordDelay old, offerRecordChunk to a write: the
@@ -186,7 +188,7 @@ func (b *offerBoard) offer(e leadflow.PoolEntry, preview compete.LeadPreview) {
 	offer.ExpiresAt, offer.TimeLeftSeconds = e.ExpiresAt, int64(max(e.ExpiresAt.Sub(now), 0)/time.Second)
 	for g, reps := range groups {
 		b.s.emit(EventOffer, map[string]any{"offer": offer, "claimable": g.claimable, "claim_at": g.claimAt}, notify.ToReps(reps...))
-		queued := time.Now()
+		queued := time.Now().UnixNano()
 		b.mu.Lock()
 		for _, id := range reps {
 			b.pending = append(b.pending, pendingOffer{leadflow.Offer{LeadID: e.LeadID, RepID: id, SentAt: now, Channel: "stream"}, queued})
@@ -243,7 +245,7 @@ func (b *offerBoard) run(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
-			b.flush(context.WithoutCancel(ctx), time.Time{})
+			b.flush(context.WithoutCancel(ctx), 0)
 			return
 		case <-t.C:
 		case <-b.kick:
@@ -268,7 +270,7 @@ func (b *offerBoard) run(ctx context.Context) {
 		for _, id := range due {
 			b.reoffer(ctx, id)
 		}
-		b.flush(ctx, time.Now().Add(-offerRecordDelay))
+		b.flush(ctx, time.Now().Add(-offerRecordDelay).UnixNano())
 		for _, j := range sms {
 			b.s.smsBackup(ctx, j.leadID, j.sms)
 		}
@@ -339,20 +341,21 @@ func (b *offerBoard) restore(ctx context.Context) {
 
 // flush records the sent offers (S-NOTIFY-3) queued before cutoff (all of them for a zero cutoff),
 // offerRecordChunk to a write.
-func (b *offerBoard) flush(ctx context.Context, cutoff time.Time) {
+func (b *offerBoard) flush(ctx context.Context, cutoff int64) {
 	b.mu.Lock()
 	n := len(b.pending)
-	if !cutoff.IsZero() { // pending is in queue order
-		n, _ = slices.BinarySearchFunc(b.pending, cutoff, func(p pendingOffer, t time.Time) int { return p.queued.Compare(t) })
+	if cutoff != 0 { // pending is in queue order
+		n, _ = slices.BinarySearchFunc(b.pending, cutoff, func(p pendingOffer, t int64) int { return cmp.Compare(p.queued, t) })
 	}
-	batch := make([]leadflow.Offer, n)
-	for i := range batch {
-		batch[i] = b.pending[i].Offer
-	}
-	b.pending = slices.Delete(b.pending, 0, n)
+	batch := b.pending[:n:n] // taken off the queue without a copy; new offers append behind it
+	b.pending = b.pending[n:]
 	b.mu.Unlock()
+	chunk := make([]leadflow.Offer, 0, min(n, offerRecordChunk))
 	for len(batch) > 0 {
-		chunk := batch[:min(len(batch), offerRecordChunk)]
+		chunk = chunk[:0]
+		for _, p := range batch[:min(len(batch), offerRecordChunk)] {
+			chunk = append(chunk, p.Offer)
+		}
 		batch = batch[len(chunk):]
 		if err := b.s.store.Write(ctx, func(tx leadflow.Tx) error { return tx.PutOffers(ctx, chunk...) }); err != nil && ctx.Err() == nil {
 			b.s.log.Error("record offers", slog.Int("offers", len(chunk)), slog.Any("err", err))
@@ -376,6 +379,6 @@ func (b *offerBoard) take(leadID, repID int64) (leadflow.Offer, bool) {
 // requeue puts back an offer taken with take whose write failed, so it is recorded later.
 func (b *offerBoard) requeue(o leadflow.Offer) {
 	b.mu.Lock()
-	b.pending = slices.Insert(b.pending, 0, pendingOffer{o, time.Time{}})
+	b.pending = slices.Insert(b.pending, 0, pendingOffer{o, 0})
 	b.mu.Unlock()
 }

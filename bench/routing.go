@@ -137,7 +137,7 @@ func (r *runner) routing(ctx context.Context) ([]Result, error) {
 	dec := Result{Name: fmt.Sprintf("Routing decision over %d reps (in process)", decisionReps), Value: float64(len(lat)) / sum(lat).Seconds(), Unit: "decisions/s",
 		P50: ds.pct(0.5), P99: ds.pct(0.99), Target: "p99 < 1 ms"}
 	judge(&dec, criterion{"p99", float64(dec.P99), float64(TargetDecisionP99), false})
-	dec.Note = fmt.Sprintf("%d decisions, each Service.RouteLead in its own write transaction: eligibility of %d reps (active, away, caps, capacity), the weighted rotation (quota method) read, advanced and written back, the lead and an assignment row with its explanation written, and the commit. Every lead got an owner.", len(lat), decisionReps)
+	dec.Note = fmt.Sprintf("%d decisions, each Service.RouteLead in its own write transaction: eligibility of %d reps (active, away, caps, capacity, each in its time zone), the weighted rotation (quota method) advanced and its state written with the commit, the lead's owner and an assignment row with its explanation written, and the commit. Every lead got an owner.", len(lat), decisionReps)
 	r.progress("  p50 %s, p99 %s per decision", fmtDur(dec.P50), fmtDur(dec.P99))
 	return []Result{over, dec}, nil
 }

@@ -21,7 +21,7 @@ type Assignment struct {
 	Explanation json.RawMessage `json:"explanation"`
 	// Pool marks an assignment the claim pool made: a claim, or a pool rule's lead pushed instead
 	// (expired, paused team, held back by the quality mix, an onboarding share). The pool's rules
-	// count these per rep (see ReadTx.PoolAssignments).
+	// count these per rep (see ReadTx.AutoAccepted).
 	Pool bool `json:"-"`
 }
 

@@ -101,10 +101,9 @@ type ReadTx interface {
 	PooledSince(ctx context.Context, since time.Time) ([]PoolEntry, error)
 	// PoolCount counts the main-pool entries (no cohort) of a team and band pooled in [from, until).
 	PoolCount(ctx context.Context, teamID int64, band string, from, until time.Time) (int, error)
-	// PoolAssignments returns a rep's pool assignments (Assignment.Pool) made at or after since,
-	// oldest first, without
-	// their explanations.
-	PoolAssignments(ctx context.Context, repID int64, since time.Time) ([]Assignment, error)
+	// AutoAccepted counts the leads the claim pool pushed to a rep (pool assignments other than
+	// claims, see Assignment.Pool) at or after since that the rep still owns, each lead once.
+	AutoAccepted(ctx context.Context, repID int64, since time.Time) (int, error)
 	// PushSubscriptions returns the Web Push subscriptions of the reps.
 	PushSubscriptions(ctx context.Context, repIDs []int64) ([]PushSubscription, error)
 	// OfferTo returns the offer of a lead to a rep; ENOTFOUND when none was sent.
@@ -162,6 +161,10 @@ type Tx interface {
 	InsertWeightChanges(ctx context.Context, changes ...WeightChange) error
 	// SetLeadOwner changes only a lead's owner (0 = none) and its update time.
 	SetLeadOwner(ctx context.Context, leadID, ownerID int64, at time.Time) error
+	// TakeLead makes ownerID the owner of a lead that has none, as SetLeadOwner, and returns the
+	// lead as stored — one statement where a claim would otherwise read the lead and then write
+	// it. It returns (nil, nil) when the lead has an owner, ENOTFOUND when there is no such lead.
+	TakeLead(ctx context.Context, leadID, ownerID int64, at time.Time) (*Lead, error)
 	// PutRotation stores a rotation's state. A single-writer store may hold it back until the
 	// commit of the transaction; Rotation inside the transaction sees it either way.
 	PutRotation(ctx context.Context, key string, state []byte) error

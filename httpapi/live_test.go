@@ -242,7 +242,9 @@ func TestSeenBeforeRecorded(t *testing.T) {
 	fast := p.addRep("Fay", nil)
 	other := p.addRep("Otto", nil)
 	p.poolRule()
-	l := p.lead("seen-fast@x.example", "hot") // offered to both before the create is answered
+	stream := p.openStream(fast.ID, "")
+	l := p.lead("seen-fast@x.example", "hot")
+	next(t, stream, "pool.offer", 5*time.Second) // seen the moment it arrives
 	p.must(http.StatusNoContent, p.asRep(fast.ID, "POST", "/api/v1/pool/"+itoa(l.ID)+"/seen", nil))
 	var log struct {
 		Offers []leadflow.Offer `json:"offers"`

@@ -578,3 +578,35 @@ func TestGuaranteedMinimum(t *testing.T) {
 		t.Fatalf("at her minimum, leads go to the pool again: owner %d", next.OwnerID)
 	}
 }
+
+// TestClaimsPerAutoAssigned proves the claims : auto-assigned ratio (S-COMP-5) end to end, with
+// the count of auto-assigned leads coming from the store: after ClaimsPerAuto claims a rep must
+// accept a lead the pool pushed to it, and each pushed lead it holds unlocks ClaimsPerAuto more.
+func TestClaimsPerAutoAssigned(t *testing.T) {
+	t.Parallel()
+	p := newPoolEnv(t, "open_pool", func(c *compete.Config) {
+		c.DailyClaimLimit, c.HotPerWarm, c.ColdPerWeek, c.ClaimsPerAuto = 0, 0, 0, 2
+	})
+	r := p.addRep("Ratio", nil)
+	p.poolRule()
+	claim := func(l leadflow.Lead) resp { return p.asRep(r.ID, "POST", "/api/v1/pool/"+itoa(l.ID)+"/claim", nil) }
+	denied := func(l leadflow.Lead) {
+		t.Helper()
+		if body := p.must(http.StatusForbidden, claim(l)).problem(t); body["rule"] != string(compete.RuleRatioCompetitiveAuto) {
+			t.Fatalf("claim of lead %d: %v, want %s", l.ID, body, compete.RuleRatioCompetitiveAuto)
+		}
+	}
+	l1, l2, l3 := p.lead("ra1@x.example", "warm"), p.lead("ra2@x.example", "warm"), p.lead("ra3@x.example", "warm")
+	p.must(http.StatusOK, claim(l1))
+	p.must(http.StatusOK, claim(l2))
+	denied(l3)
+	// Nobody claims l3: at its expiry the pool pushes it to the rep, which counts as auto-assigned.
+	p.clock.Set(t0.Add(2*time.Hour + time.Minute))
+	if n, err := p.m.Service.PoolSweep(context.Background()); err != nil || n != 1 {
+		t.Fatalf("sweep: %d %v", n, err)
+	}
+	l4, l5, l6 := p.lead("ra4@x.example", "warm"), p.lead("ra5@x.example", "warm"), p.lead("ra6@x.example", "warm")
+	p.must(http.StatusOK, claim(l4))
+	p.must(http.StatusOK, claim(l5))
+	denied(l6)
+}

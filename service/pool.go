@@ -329,9 +329,24 @@ func (s *Service) Claim(ctx context.Context, a Actor, leadID int64) (*ClaimResul
 		if err := tx.InsertClaimAttempt(ctx, attempt); err != nil {
 			return err
 		}
-		l, err := tx.LeadByID(ctx, leadID)
+		// A pool lead has no owner: it is taken in one statement. One that got an owner some
+		// other way while its entry stayed open is read and reassigned, as before.
+		l, err := tx.TakeLead(ctx, leadID, rep.ID, now)
 		if err != nil {
 			return err
+		}
+		old := int64(0)
+		if l == nil {
+			if l, err = tx.LeadByID(ctx, leadID); err != nil {
+				return err
+			}
+			if old = l.OwnerID; old != rep.ID {
+				if err := tx.SetLeadOwner(ctx, leadID, rep.ID, now); err != nil {
+					return err
+				}
+				l.OwnerID, l.UpdatedAt = rep.ID, now
+				l.Rev++
+			}
 		}
 		res = &ClaimResult{At: now, OfferedAt: attempt.OfferedAt}
 		summary := fmt.Sprintf("%s claimed the lead from the pool %s after it was pooled", rep.Name, now.Sub(e.PooledAt).Round(time.Second))
@@ -344,7 +359,7 @@ func (s *Service) Claim(ctx context.Context, a Actor, leadID int64) (*ClaimResul
 		rule.Method, rule.pool = MethodClaim, true
 		ex := &RoutingExplanation{RuleID: e.RuleID, Method: MethodClaim, Summary: summary,
 			Candidates: []RepDecision{{RepID: rep.ID, Name: rep.Name, Eligible: true}}}
-		if err := s.assign(ctx, tx, fx, l, rep.ID, rule, ex, a, "claimed from the pool", now); err != nil {
+		if err := s.recordAssignment(ctx, tx, fx, l, old, rep.ID, rule, ex, a, "claimed from the pool", now); err != nil {
 			return err
 		}
 		res.Lead = l
@@ -445,28 +460,8 @@ func (s *Service) claimHistory(ctx context.Context, tx leadflow.ReadTx, rep *lea
 	if cfg.ClaimsPerAuto == 0 {
 		return h, nil
 	}
-	pushed, err := tx.PoolAssignments(ctx, rep.ID, p.ThisWeek)
-	if err != nil {
-		return h, err
-	}
-	var ids []int64
-	for _, as := range pushed {
-		if as.Method != MethodClaim && as.LeadID != 0 {
-			ids = append(ids, as.LeadID)
-		}
-	}
-	if len(ids) > 0 {
-		leads, err := tx.LeadsByKeys(ctx, ids, nil, nil)
-		if err != nil {
-			return h, err
-		}
-		for _, l := range leads { // kept: still the rep's
-			if l.OwnerID == rep.ID {
-				h.AutoAcceptedThisWeek++
-			}
-		}
-	}
-	return h, nil
+	h.AutoAcceptedThisWeek, err = tx.AutoAccepted(ctx, rep.ID, p.ThisWeek)
+	return h, err
 }
 
 // ruleByID returns the active routing rule with the id, or a bare rule when it is gone.

@@ -143,12 +143,30 @@ func (x *queries) SetLeadOwner(ctx context.Context, leadID, ownerID int64, at ti
 	return expectOne(res, "lead")
 }
 
+func (x *queries) TakeLead(ctx context.Context, leadID, ownerID int64, at time.Time) (*leadflow.Lead, error) {
+	l, err := scanLead(x.q.QueryRowContext(ctx, `UPDATE leads SET owner_id = ?, updated_at = ?, rev = rev + 1 WHERE id = ? AND owner_id IS NULL RETURNING `+leadColumns,
+		ownerID, ms(at), leadID))
+	if errors.Is(err, sql.ErrNoRows) {
+		if _, err := x.LeadByID(ctx, leadID); err != nil {
+			return nil, err // ENOTFOUND
+		}
+		return nil, nil // it has an owner
+	}
+	return l, mapErr(err, "lead")
+}
+
 func (x *queries) AssignmentsBetween(ctx context.Context, from, until time.Time) ([]leadflow.Assignment, error) {
 	return x.assignmentsWhere(ctx, `''`, `at >= ? AND at < ? ORDER BY at, id`, ms(from), ms(until))
 }
 
-func (x *queries) PoolAssignments(ctx context.Context, repID int64, since time.Time) ([]leadflow.Assignment, error) {
-	return x.assignmentsWhere(ctx, `''`, `pool = 1 AND rep_id = ? AND at >= ? ORDER BY at, id`, repID, ms(since))
+func (x *queries) AutoAccepted(ctx context.Context, repID int64, since time.Time) (int, error) {
+	var n int
+	err := x.q.QueryRowContext(ctx, `SELECT COUNT(DISTINCT a.lead_id) FROM assignments a JOIN leads l ON l.id = a.lead_id
+WHERE a.pool = 1 AND a.rep_id = ? AND a.at >= ? AND a.method <> 'claim' AND l.owner_id = ?`, repID, ms(since), repID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("auto-assigned leads: %w", err)
+	}
+	return n, nil
 }
 
 // assignmentsWhere lists assignments; explanation is the column to read them from, or ” to

@@ -713,15 +713,16 @@ func testRoutingState(t *testing.T, s leadflow.Store) {
 		if counts[5] != 1 || counts[6] != 1 {
 			t.Fatalf("counts since: %v", counts)
 		}
-		// Only the pool's assignments are listed by rep: rep 5 had one at t0 (pushed, not the
-		// pool's) and one at t0+48h (the pool's).
+		// Auto-assigned leads count the pool's pushes (not claims) of leads the rep still owns,
+		// each once: l1 (owned by rep 5) was pushed to rep 5 by the pool at t0+48h; rep 6 got it
+		// from the pool at t0+1h but no longer owns it; rep 5's push at t0 was not the pool's.
 		for _, c := range []struct {
 			rep   int64
 			since time.Time
 			want  int
-		}{{5, t0, 1}, {5, t0.Add(49 * time.Hour), 0}, {6, t0, 1}, {7, t0, 0}} {
-			if got, err := tx.PoolAssignments(ctx, c.rep, c.since); err != nil || len(got) != c.want || c.want > 0 && (got[0].RepID != c.rep || got[0].LeadID != l1.ID) {
-				t.Fatalf("pool assignments of rep %d since %v: %+v %v, want %d", c.rep, c.since, got, err, c.want)
+		}{{5, t0, 1}, {5, t0.Add(49 * time.Hour), 0}, {6, t0, 0}, {7, t0, 0}} {
+			if got, err := tx.AutoAccepted(ctx, c.rep, c.since); err != nil || got != c.want {
+				t.Fatalf("auto-accepted of rep %d since %v: %d %v, want %d", c.rep, c.since, got, err, c.want)
 			}
 		}
 		opps, _ := tx.OpenOpportunities(ctx)
@@ -741,6 +742,30 @@ func testRoutingState(t *testing.T, s leadflow.Store) {
 	if err := s.Write(ctx, func(tx leadflow.Tx) error { return tx.SetLeadOwner(ctx, 424242, 1, t0) }); code(err) != leadflow.ENOTFOUND {
 		t.Fatalf("SetLeadOwner on a missing lead: %v", err)
 	}
+	// TakeLead sets the owner of an unowned lead and returns it; an owned lead is left alone.
+	l3 := sampleLead(3)
+	write(t, s, func(tx leadflow.Tx) error {
+		if err := tx.InsertLead(ctx, l3); err != nil {
+			return err
+		}
+		got, err := tx.TakeLead(ctx, l3.ID, 7, t0.Add(2*time.Hour))
+		if err != nil || got == nil || got.OwnerID != 7 || got.Rev != l3.Rev+1 || !got.UpdatedAt.Equal(t0.Add(2*time.Hour)) || got.Company != l3.Company {
+			t.Fatalf("TakeLead of an unowned lead: %+v %v", got, err)
+		}
+		if again, err := tx.TakeLead(ctx, l3.ID, 8, t0.Add(3*time.Hour)); err != nil || again != nil {
+			t.Fatalf("TakeLead of an owned lead: %+v %v", again, err)
+		}
+		if _, err := tx.TakeLead(ctx, 424242, 1, t0); code(err) != leadflow.ENOTFOUND {
+			t.Fatalf("TakeLead of a missing lead: %v", err)
+		}
+		return nil
+	})
+	read(t, s, func(tx leadflow.ReadTx) error {
+		if got, _ := tx.LeadByID(ctx, l3.ID); got.OwnerID != 7 {
+			t.Fatalf("owned lead taken again: owner %d", got.OwnerID)
+		}
+		return nil
+	})
 	write(t, s, func(tx leadflow.Tx) error { return tx.EraseLead(ctx, l1.ID) })
 	read(t, s, func(tx leadflow.ReadTx) error {
 		if as, _ := tx.Assignments(ctx, l1.ID); len(as) != 0 {

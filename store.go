@@ -101,9 +101,8 @@ type ReadTx interface {
 	PooledSince(ctx context.Context, since time.Time) ([]PoolEntry, error)
 	// PoolCount counts the main-pool entries (no cohort) of a team and band pooled in [from, until).
 	PoolCount(ctx context.Context, teamID int64, band string, from, until time.Time) (int, error)
-	// AutoAccepted counts the leads the claim pool pushed to a rep (pool assignments other than
-	// claims, see Assignment.Pool) at or after since that the rep still owns, each lead once.
-	AutoAccepted(ctx context.Context, repID int64, since time.Time) (int, error)
+	// ClaimCounts counts, in one query, what the claim pool's rules count for a rep (S-COMP-5).
+	ClaimCounts(ctx context.Context, q ClaimCountsQuery) (ClaimCounts, error)
 	// PushSubscriptions returns the Web Push subscriptions of the reps.
 	PushSubscriptions(ctx context.Context, repIDs []int64) ([]PushSubscription, error)
 	// OfferTo returns the offer of a lead to a rep; ENOTFOUND when none was sent.

@@ -428,40 +428,10 @@ func (s *Service) claimHistory(ctx context.Context, tx leadflow.ReadTx, rep *lea
 		return h, nil // no rule counts claims
 	}
 	p := compete.PeriodsAt(now, loc)
-	claims, err := tx.ClaimsSince(ctx, rep.ID, p.LastWeek)
-	if err != nil {
-		return h, err
-	}
-	for _, c := range claims {
-		kept := c.ReleasedAt == nil
-		switch {
-		case !c.At.Before(p.ThisWeek):
-			h.ClaimsThisWeek++
-			if !c.At.Before(p.Today) {
-				h.ClaimsToday++
-			}
-			switch {
-			case c.Band == "hot":
-				h.HotThisWeek++
-			case c.Band == "warm" && kept:
-				h.WarmThisWeek++
-			case c.Band == "cold" && kept:
-				h.ColdThisWeek++
-			}
-		case c.Band == "cold" && kept:
-			h.ColdLastWeek++
-		}
-	}
-	if cfg.ColdPerWeek > 0 {
-		if h.ColdPooledLastWeek, err = tx.PoolCount(ctx, teamID, "cold", p.LastWeek, p.ThisWeek); err != nil {
-			return h, err
-		}
-	}
-	if cfg.ClaimsPerAuto == 0 {
-		return h, nil
-	}
-	h.AutoAcceptedThisWeek, err = tx.AutoAccepted(ctx, rep.ID, p.ThisWeek)
-	return h, err
+	c, err := tx.ClaimCounts(ctx, leadflow.ClaimCountsQuery{RepID: rep.ID, TeamID: teamID, LastWeek: p.LastWeek, ThisWeek: p.ThisWeek, Today: p.Today,
+		ColdPooled: cfg.ColdPerWeek > 0, AutoAccepted: cfg.ClaimsPerAuto > 0})
+	return compete.History{ClaimsToday: c.Today, ClaimsThisWeek: c.ThisWeek, HotThisWeek: c.HotThisWeek, WarmThisWeek: c.WarmKeptThisWeek,
+		ColdThisWeek: c.ColdKeptThisWeek, ColdLastWeek: c.ColdKeptLastWeek, ColdPooledLastWeek: c.ColdPooledLastWeek, AutoAcceptedThisWeek: c.AutoAccepted}, err
 }
 
 // ruleByID returns the active routing rule with the id, or a bare rule when it is gone.

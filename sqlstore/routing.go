@@ -159,14 +159,34 @@ func (x *queries) AssignmentsBetween(ctx context.Context, from, until time.Time)
 	return x.assignmentsWhere(ctx, `''`, `at >= ? AND at < ? ORDER BY at, id`, ms(from), ms(until))
 }
 
-func (x *queries) AutoAccepted(ctx context.Context, repID int64, since time.Time) (int, error) {
-	var n int
-	err := x.q.QueryRowContext(ctx, `SELECT COUNT(DISTINCT a.lead_id) FROM assignments a JOIN leads l ON l.id = a.lead_id
-WHERE a.pool = 1 AND a.rep_id = ? AND a.at >= ? AND a.method <> 'claim' AND l.owner_id = ?`, repID, ms(since), repID).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("auto-assigned leads: %w", err)
+func (x *queries) ClaimCounts(ctx context.Context, q leadflow.ClaimCountsQuery) (leadflow.ClaimCounts, error) {
+	week, today, last := ms(q.ThisWeek), ms(q.Today), ms(q.LastWeek)
+	pooled, auto := "0", "0"
+	var args []any
+	if q.ColdPooled {
+		pooled = `(SELECT COUNT(*) FROM pool WHERE pooled_at >= ? AND pooled_at < ? AND team_id = ? AND band = 'cold' AND cohort = '')`
+		args = append(args, last, week, q.TeamID)
 	}
-	return n, nil
+	if q.AutoAccepted {
+		auto = `(SELECT COUNT(DISTINCT a.lead_id) FROM assignments a JOIN leads l ON l.id = a.lead_id
+WHERE a.pool = 1 AND a.rep_id = ? AND a.at >= ? AND a.method <> 'claim' AND l.owner_id = ?)`
+		args = append(args, q.RepID, week, q.RepID)
+	}
+	args = append(args, week, today, week, week, week, week, q.RepID, last)
+	var c leadflow.ClaimCounts
+	err := x.q.QueryRowContext(ctx, `SELECT `+pooled+`, `+auto+`,
+ COUNT(CASE WHEN at >= ? THEN 1 END),
+ COUNT(CASE WHEN at >= ? THEN 1 END),
+ COUNT(CASE WHEN at >= ? AND band = 'hot' THEN 1 END),
+ COUNT(CASE WHEN at >= ? AND band = 'warm' AND released_at IS NULL THEN 1 END),
+ COUNT(CASE WHEN at >= ? AND band = 'cold' AND released_at IS NULL THEN 1 END),
+ COUNT(CASE WHEN at < ? AND band = 'cold' AND released_at IS NULL THEN 1 END)
+FROM claims WHERE outcome = 'won' AND rep_id = ? AND at >= ?`, args...).Scan(
+		&c.ColdPooledLastWeek, &c.AutoAccepted, &c.ThisWeek, &c.Today, &c.HotThisWeek, &c.WarmKeptThisWeek, &c.ColdKeptThisWeek, &c.ColdKeptLastWeek)
+	if err != nil {
+		return c, fmt.Errorf("claim counts: %w", err)
+	}
+	return c, nil
 }
 
 // assignmentsWhere lists assignments; explanation is the column to read them from, or ” to

@@ -42,6 +42,7 @@ func Run(t *testing.T, open Opener) {
 		{"RoutingState", testRoutingState},
 		{"PoolClaimRace", testPoolClaimRace},
 		{"PoolLifecycle", testPoolLifecycle},
+		{"ClaimCounts", testClaimCounts},
 		{"Leases", testLeases},
 	}
 	for _, tc := range tests {
@@ -721,8 +722,9 @@ func testRoutingState(t *testing.T, s leadflow.Store) {
 			since time.Time
 			want  int
 		}{{5, t0, 1}, {5, t0.Add(49 * time.Hour), 0}, {6, t0, 0}, {7, t0, 0}} {
-			if got, err := tx.AutoAccepted(ctx, c.rep, c.since); err != nil || got != c.want {
-				t.Fatalf("auto-accepted of rep %d since %v: %d %v, want %d", c.rep, c.since, got, err, c.want)
+			got, err := tx.ClaimCounts(ctx, leadflow.ClaimCountsQuery{RepID: c.rep, LastWeek: c.since.Add(-7 * 24 * time.Hour), ThisWeek: c.since, Today: c.since, AutoAccepted: true})
+			if err != nil || got.AutoAccepted != c.want {
+				t.Fatalf("auto-accepted of rep %d since %v: %d %v, want %d", c.rep, c.since, got.AutoAccepted, err, c.want)
 			}
 		}
 		opps, _ := tx.OpenOpportunities(ctx)
@@ -904,6 +906,72 @@ func testPoolLifecycle(t *testing.T, s leadflow.Store) {
 		}
 		if claims, _ := tx.ClaimsSince(ctx, 4, t0); len(claims) != 1 || claims[0].LeadID != 0 {
 			t.Fatalf("the anonymous claim count must stay: %+v", claims)
+		}
+		return nil
+	})
+}
+
+// testClaimCounts: one query counts a rep's claim history as the pool's rules read it (S-COMP-5):
+// won claims only, this week and today, by band, released ones left out where the rules say so,
+// and the team's cold main-pool leads of last week when asked for.
+func testClaimCounts(t *testing.T, s leadflow.Store) {
+	ctx := context.Background()
+	day := 24 * time.Hour
+	q := leadflow.ClaimCountsQuery{RepID: 9, TeamID: 3, LastWeek: t0.Add(-7 * day), ThisWeek: t0, Today: t0.Add(2 * day)}
+	write(t, s, func(tx leadflow.Tx) error {
+		for i, c := range []struct {
+			rep      int64
+			at       time.Duration
+			band     string
+			outcome  string
+			released bool
+		}{
+			{9, -3 * day, "cold", leadflow.ClaimWon, false}, // cold kept last week
+			{9, -2 * day, "cold", leadflow.ClaimWon, true},
+			{9, -day, "hot", leadflow.ClaimWon, false},
+			{9, time.Hour, "hot", leadflow.ClaimWon, true}, // hot this week, released: still counts
+			{9, 2 * time.Hour, "warm", leadflow.ClaimWon, false},
+			{9, 2*day + time.Hour, "cold", leadflow.ClaimWon, false}, // today
+			{9, 2*day + 2*time.Hour, "warm", leadflow.ClaimWon, true},
+			{9, 2*day + 3*time.Hour, "hot", leadflow.ClaimLost, false},
+			{10, 2*day + 3*time.Hour, "hot", leadflow.ClaimWon, false},
+		} {
+			lead := int64(100 + i)
+			if err := tx.InsertClaimAttempt(ctx, &leadflow.ClaimAttempt{LeadID: lead, RepID: c.rep, At: t0.Add(c.at), Outcome: c.outcome, Band: c.band}); err != nil {
+				return err
+			}
+			if c.released {
+				if err := tx.MarkReleased(ctx, lead, c.rep, t0.Add(c.at+time.Minute)); err != nil {
+					return err
+				}
+			}
+		}
+		for i, e := range []struct {
+			team   int64
+			at     time.Duration
+			band   string
+			cohort string
+		}{{3, -5 * day, "cold", ""}, {3, -4 * day, "cold", "c1"}, {3, -4 * day, "warm", ""}, {4, -4 * day, "cold", ""}, {3, day, "cold", ""}} {
+			if err := tx.PutPoolEntry(ctx, &leadflow.PoolEntry{LeadID: int64(200 + i), RuleID: "pool", TeamID: e.team, Band: e.band, Cohort: e.cohort,
+				PooledAt: t0.Add(e.at), ExpiresAt: t0.Add(e.at + time.Hour), Status: leadflow.PoolExpired}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	read(t, s, func(tx leadflow.ReadTx) error {
+		want := leadflow.ClaimCounts{ThisWeek: 4, Today: 2, HotThisWeek: 1, WarmKeptThisWeek: 1, ColdKeptThisWeek: 1, ColdKeptLastWeek: 1}
+		if got, err := tx.ClaimCounts(ctx, q); err != nil || got != want {
+			t.Fatalf("claim counts: %+v %v, want %+v", got, err, want)
+		}
+		q.ColdPooled = true
+		want.ColdPooledLastWeek = 1
+		if got, err := tx.ClaimCounts(ctx, q); err != nil || got != want {
+			t.Fatalf("claim counts with the cold pool: %+v %v, want %+v", got, err, want)
+		}
+		q.RepID = 11
+		if got, err := tx.ClaimCounts(ctx, q); err != nil || got != (leadflow.ClaimCounts{ColdPooledLastWeek: 1}) {
+			t.Fatalf("a rep without claims: %+v %v", got, err)
 		}
 		return nil
 	})

@@ -362,12 +362,12 @@ func (s *Service) routeNewLead(ctx context.Context, tx leadflow.Tx, l *leadflow.
 			return nil, nil
 		}
 		repID, ex, err := s.decide(env, l, r, &tried)
-		if err != nil || repID != 0 {
-			if repID != 0 {
-				l.OwnerID = repID
-				return &preRouted{repID: repID, rule: r, ex: ex}, nil
-			}
+		if err != nil {
 			return nil, err
+		}
+		if repID != 0 {
+			l.OwnerID = repID
+			return &preRouted{repID: repID, rule: r, ex: ex}, nil
 		}
 	}
 	return nil, nil
@@ -515,7 +515,7 @@ func (e *routingEnv) exclusion(r compiledRule, rep *leadflow.Rep, l *leadflow.Le
 	}
 	loc := e.location(rep.Timezone)
 	local := e.now.In(loc)
-	if hours && rep.WorkingHours != nil && !withinHours(rep.WorkingHours, local) {
+	if hours && !withinHours(rep.WorkingHours, local) {
 		return "outside working hours", fmt.Sprintf("%s %s–%s %s, now %s", weekdays(rep.WorkingHours.Days), rep.WorkingHours.Start, rep.WorkingHours.End, loc, local.Format("Mon 15:04")), nil
 	}
 	if r.Territory {

@@ -160,10 +160,12 @@ type Tx interface {
 	InsertWeightChanges(ctx context.Context, changes ...WeightChange) error
 	// SetLeadOwner changes only a lead's owner (0 = none) and its update time.
 	SetLeadOwner(ctx context.Context, leadID, ownerID int64, at time.Time) error
-	// TakeLead makes ownerID the owner of a lead that has none, as SetLeadOwner, and returns the
-	// lead as stored — one statement where a claim would otherwise read the lead and then write
-	// it. It returns (nil, nil) when the lead has an owner, ENOTFOUND when there is no such lead.
-	TakeLead(ctx context.Context, leadID, ownerID int64, at time.Time) (*Lead, error)
+	// ClaimWon hands a lead to the winner of its claim (S-COMP-1): it records the won attempt a,
+	// makes a.RepID the owner when the lead has none (as SetLeadOwner at a.At), records the
+	// assignment as, sets both ids and returns the lead as stored. When the lead has an owner it
+	// records only the attempt and returns (nil, nil); ENOTFOUND when there is no such lead. A
+	// store may do it in one statement (PostgreSQL) where a claim would otherwise take four.
+	ClaimWon(ctx context.Context, a *ClaimAttempt, as *Assignment) (*Lead, error)
 	// PutRotation stores a rotation's state. A single-writer store may hold it back until the
 	// commit of the transaction; Rotation inside the transaction sees it either way.
 	PutRotation(ctx context.Context, key string, state []byte) error

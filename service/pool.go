@@ -326,12 +326,22 @@ func (s *Service) Claim(ctx context.Context, a Actor, leadID int64) (*ClaimResul
 		} else if err != nil && leadflow.ErrorCode(err) != leadflow.ENOTFOUND {
 			return err
 		}
-		if err := tx.InsertClaimAttempt(ctx, attempt); err != nil {
-			return err
+		summary := fmt.Sprintf("%s claimed the lead from the pool %s after it was pooled", rep.Name, now.Sub(e.PooledAt).Round(time.Second))
+		res = &ClaimResult{At: now, OfferedAt: attempt.OfferedAt}
+		if attempt.OfferedAt != nil {
+			speed := round6(now.Sub(*attempt.OfferedAt).Seconds())
+			res.ClaimSpeedSeconds = &speed
+			summary += fmt.Sprintf(", %gs after the offer", speed)
 		}
-		// A pool lead has no owner: it is taken in one statement. One that got an owner some
-		// other way while its entry stayed open is read and reassigned, as before.
-		l, err := tx.TakeLead(ctx, leadID, rep.ID, now)
+		rule := s.ruleByID(e.RuleID)
+		rule.Method, rule.pool = MethodClaim, true
+		ex := &RoutingExplanation{RuleID: e.RuleID, Method: MethodClaim, Summary: summary,
+			Candidates: []RepDecision{{RepID: rep.ID, Name: rep.Name, Eligible: true}}}
+		as, done := newAssignment(leadID, rep.ID, rule, ex, a, "claimed from the pool", now)
+		defer done()
+		// A pool lead has no owner: the attempt, the owner and the assignment are one step. One
+		// that got an owner some other way while its entry stayed open is reassigned, as before.
+		l, err := tx.ClaimWon(ctx, attempt, as)
 		if err != nil {
 			return err
 		}
@@ -347,19 +357,11 @@ func (s *Service) Claim(ctx context.Context, a Actor, leadID int64) (*ClaimResul
 				l.OwnerID, l.UpdatedAt = rep.ID, now
 				l.Rev++
 			}
+			if err := tx.InsertAssignment(ctx, as); err != nil {
+				return err
+			}
 		}
-		res = &ClaimResult{At: now, OfferedAt: attempt.OfferedAt}
-		summary := fmt.Sprintf("%s claimed the lead from the pool %s after it was pooled", rep.Name, now.Sub(e.PooledAt).Round(time.Second))
-		if attempt.OfferedAt != nil {
-			speed := round6(now.Sub(*attempt.OfferedAt).Seconds())
-			res.ClaimSpeedSeconds = &speed
-			summary += fmt.Sprintf(", %gs after the offer", speed)
-		}
-		rule := s.ruleByID(e.RuleID)
-		rule.Method, rule.pool = MethodClaim, true
-		ex := &RoutingExplanation{RuleID: e.RuleID, Method: MethodClaim, Summary: summary,
-			Candidates: []RepDecision{{RepID: rep.ID, Name: rep.Name, Eligible: true}}}
-		if err := s.recordAssignment(ctx, tx, fx, l, old, rep.ID, rule, ex, a, "claimed from the pool", now); err != nil {
+		if err := s.assigned(ctx, tx, fx, l, old, as, rule, ex, a, now); err != nil {
 			return err
 		}
 		res.Lead = l

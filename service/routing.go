@@ -827,15 +827,28 @@ func (s *Service) assign(ctx context.Context, tx leadflow.Tx, fx *effects, l *le
 // recordAssignment records that the lead, whose owner was old, now belongs to repID: the
 // assignment with its explanation, the SLA timer, history and event.
 func (s *Service) recordAssignment(ctx context.Context, tx leadflow.Tx, fx *effects, l *leadflow.Lead, old, repID int64, r compiledRule, ex *RoutingExplanation, a Actor, reason string, now time.Time) error {
-	buf := explanationBufs.Get().(*[]byte)
-	defer explanationBufs.Put(buf)
-	body := encodeExplanation((*buf)[:0], ex, !ex.derived)
-	*buf = body // the store copies it; the buffer serves the next decision
-	defer ex.release()
-	as := &leadflow.Assignment{LeadID: l.ID, RepID: repID, RuleID: r.ID, Method: r.Method, At: now, Actor: a.Name, Reason: reason, Explanation: body, Pool: r.pool}
+	as, done := newAssignment(l.ID, repID, r, ex, a, reason, now)
+	defer done()
 	if err := tx.InsertAssignment(ctx, as); err != nil {
 		return err
 	}
+	return s.assigned(ctx, tx, fx, l, old, as, r, ex, a, now)
+}
+
+// newAssignment is the record of an assignment with its explanation encoded (see
+// encodeExplanation) into a reused buffer; done hands the buffer and the explanation's
+// candidate list back once the record is stored.
+func newAssignment(leadID, repID int64, r compiledRule, ex *RoutingExplanation, a Actor, reason string, now time.Time) (*leadflow.Assignment, func()) {
+	buf := explanationBufs.Get().(*[]byte)
+	*buf = encodeExplanation((*buf)[:0], ex, !ex.derived) // the store copies it
+	as := &leadflow.Assignment{LeadID: leadID, RepID: repID, RuleID: r.ID, Method: r.Method, At: now, Actor: a.Name, Reason: reason, Explanation: *buf, Pool: r.pool}
+	return as, func() { explanationBufs.Put(buf); ex.release() }
+}
+
+// assigned completes a stored assignment as of the lead l, whose owner was old: the SLA timer,
+// the history entry and the lead.assigned event.
+func (s *Service) assigned(ctx context.Context, tx leadflow.Tx, fx *effects, l *leadflow.Lead, old int64, as *leadflow.Assignment, r compiledRule, ex *RoutingExplanation, a Actor, now time.Time) error {
+	repID := as.RepID
 	if r.SLAMinutes > 0 && l.FirstContactAt == nil {
 		if err := tx.PutSLATimer(ctx, leadflow.SLATimer{LeadID: l.ID, RepID: repID, AssignmentID: as.ID, AssignedAt: now,
 			DueAt: now.Add(time.Duration(r.SLAMinutes) * time.Minute)}); err != nil {

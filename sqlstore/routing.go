@@ -143,17 +143,64 @@ func (x *queries) SetLeadOwner(ctx context.Context, leadID, ownerID int64, at ti
 	return expectOne(res, "lead")
 }
 
-func (x *queries) TakeLead(ctx context.Context, leadID, ownerID int64, at time.Time) (*leadflow.Lead, error) {
+func (x *queries) ClaimWon(ctx context.Context, a *leadflow.ClaimAttempt, as *leadflow.Assignment) (*leadflow.Lead, error) {
+	if x.d.Returning { // one data-modifying statement: one round trip instead of four
+		return x.claimWonCTE(ctx, a, as)
+	}
+	if err := x.InsertClaimAttempt(ctx, a); err != nil {
+		return nil, err
+	}
 	l, err := scanLead(x.q.QueryRowContext(ctx, `UPDATE leads SET owner_id = ?, updated_at = ?, rev = rev + 1 WHERE id = ? AND owner_id IS NULL RETURNING `+leadColumns,
-		ownerID, ms(at), leadID))
+		a.RepID, ms(a.At), a.LeadID))
 	if errors.Is(err, sql.ErrNoRows) {
-		if _, err := x.LeadByID(ctx, leadID); err != nil {
+		if _, err := x.LeadByID(ctx, a.LeadID); err != nil {
 			return nil, err // ENOTFOUND
 		}
 		return nil, nil // it has an owner
 	}
-	return l, mapErr(err, "lead")
+	if err != nil {
+		return nil, mapErr(err, "lead")
+	}
+	return l, x.InsertAssignment(ctx, as)
 }
+
+// claimWonCTE is ClaimWon as one statement of data-modifying CTEs (PostgreSQL).
+func (x *queries) claimWonCTE(ctx context.Context, a *leadflow.ClaimAttempt, as *leadflow.Assignment) (*leadflow.Lead, error) {
+	pool := 0
+	if as.Pool {
+		pool = 1
+	}
+	var claimID, assignmentID int64
+	row := x.q.QueryRowContext(ctx, `WITH c AS (
+	INSERT INTO claims (lead_id, rep_id, at, outcome, rule, winner_id, band, offered_at, released_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id),
+l AS (UPDATE leads SET owner_id = ?, updated_at = ?, rev = rev + 1 WHERE id = ? AND owner_id IS NULL RETURNING `+leadColumns+`),
+a AS (INSERT INTO assignments (lead_id, rep_id, rule_id, method, at, actor, reason, explanation, pool)
+	SELECT id, ?::bigint, ?::text, ?::text, ?::bigint, ?::text, ?::text, ?::text, ?::bigint FROM l RETURNING id)
+SELECT (SELECT id FROM c), (SELECT id FROM a), `+leadColumns+` FROM l`,
+		a.LeadID, a.RepID, ms(a.At), a.Outcome, a.Rule, a.WinnerID, a.Band, optMS(a.OfferedAt), optMS(a.ReleasedAt),
+		a.RepID, ms(a.At), a.LeadID,
+		as.RepID, as.RuleID, as.Method, ms(as.At), as.Actor, as.Reason, string(as.Explanation), pool)
+	l, err := scanLead(prefixed{row, []any{&claimID, &assignmentID}})
+	if errors.Is(err, sql.ErrNoRows) { // the attempt is recorded; the lead was not taken
+		if _, err := x.LeadByID(ctx, a.LeadID); err != nil {
+			return nil, err // ENOTFOUND
+		}
+		return nil, nil
+	}
+	if err != nil {
+		return nil, mapErr(err, "claim")
+	}
+	a.ID, as.ID = claimID, assignmentID
+	return l, nil
+}
+
+// prefixed scans a row whose first columns go to pre, the rest to the caller's destinations.
+type prefixed struct {
+	r   rowScanner
+	pre []any
+}
+
+func (p prefixed) Scan(dest ...any) error { return p.r.Scan(append(p.pre, dest...)...) }
 
 func (x *queries) AssignmentsBetween(ctx context.Context, from, until time.Time) ([]leadflow.Assignment, error) {
 	return x.assignmentsWhere(ctx, `''`, `at >= ? AND at < ? ORDER BY at, id`, ms(from), ms(until))

@@ -744,27 +744,37 @@ func testRoutingState(t *testing.T, s leadflow.Store) {
 	if err := s.Write(ctx, func(tx leadflow.Tx) error { return tx.SetLeadOwner(ctx, 424242, 1, t0) }); code(err) != leadflow.ENOTFOUND {
 		t.Fatalf("SetLeadOwner on a missing lead: %v", err)
 	}
-	// TakeLead sets the owner of an unowned lead and returns it; an owned lead is left alone.
+	// ClaimWon records the won attempt, takes an unowned lead and records the assignment; a lead
+	// with an owner is left alone, only the attempt recorded.
 	l3 := sampleLead(3)
 	write(t, s, func(tx leadflow.Tx) error {
 		if err := tx.InsertLead(ctx, l3); err != nil {
 			return err
 		}
-		got, err := tx.TakeLead(ctx, l3.ID, 7, t0.Add(2*time.Hour))
-		if err != nil || got == nil || got.OwnerID != 7 || got.Rev != l3.Rev+1 || !got.UpdatedAt.Equal(t0.Add(2*time.Hour)) || got.Company != l3.Company {
-			t.Fatalf("TakeLead of an unowned lead: %+v %v", got, err)
+		at := t0.Add(2 * time.Hour)
+		a := &leadflow.ClaimAttempt{LeadID: l3.ID, RepID: 7, At: at, Outcome: leadflow.ClaimWon, WinnerID: 7, Band: "hot"}
+		as := &leadflow.Assignment{LeadID: l3.ID, RepID: 7, RuleID: "pool", Method: "claim", At: at, Actor: "rep", Reason: "claimed", Explanation: []byte(`{"v":2}`), Pool: true}
+		got, err := tx.ClaimWon(ctx, a, as)
+		if err != nil || got == nil || got.OwnerID != 7 || got.Rev != l3.Rev+1 || !got.UpdatedAt.Equal(at) || got.Company != l3.Company || a.ID == 0 || as.ID == 0 {
+			t.Fatalf("ClaimWon of an unowned lead: %+v %v (attempt %d, assignment %d)", got, err, a.ID, as.ID)
 		}
-		if again, err := tx.TakeLead(ctx, l3.ID, 8, t0.Add(3*time.Hour)); err != nil || again != nil {
-			t.Fatalf("TakeLead of an owned lead: %+v %v", again, err)
+		again := &leadflow.ClaimAttempt{LeadID: l3.ID, RepID: 8, At: at.Add(time.Hour), Outcome: leadflow.ClaimWon, WinnerID: 8, Band: "hot"}
+		if got, err := tx.ClaimWon(ctx, again, &leadflow.Assignment{LeadID: l3.ID, RepID: 8, RuleID: "pool", Method: "claim", At: at.Add(time.Hour), Actor: "rep", Explanation: []byte(`{}`)}); err != nil || got != nil {
+			t.Fatalf("ClaimWon of an owned lead: %+v %v", got, err)
 		}
-		if _, err := tx.TakeLead(ctx, 424242, 1, t0); code(err) != leadflow.ENOTFOUND {
-			t.Fatalf("TakeLead of a missing lead: %v", err)
+		if _, err := tx.ClaimWon(ctx, &leadflow.ClaimAttempt{LeadID: 424242, RepID: 1, At: at, Outcome: leadflow.ClaimWon}, &leadflow.Assignment{LeadID: 424242, RepID: 1, At: at, Explanation: []byte(`{}`)}); code(err) != leadflow.ENOTFOUND {
+			t.Fatalf("ClaimWon of a missing lead: %v", err)
 		}
 		return nil
 	})
 	read(t, s, func(tx leadflow.ReadTx) error {
 		if got, _ := tx.LeadByID(ctx, l3.ID); got.OwnerID != 7 {
 			t.Fatalf("owned lead taken again: owner %d", got.OwnerID)
+		}
+		as, _ := tx.Assignments(ctx, l3.ID)
+		claims, _ := tx.ClaimAttempts(ctx, l3.ID)
+		if len(as) != 1 || as[0].RepID != 7 || string(as[0].Explanation) != `{"v":2}` || len(claims) != 2 || claims[0].RepID != 7 || claims[1].RepID != 8 {
+			t.Fatalf("after ClaimWon: assignments %+v, attempts %+v", as, claims)
 		}
 		return nil
 	})

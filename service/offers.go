@@ -36,19 +36,56 @@ type offerBoard struct {
 
 	mu      sync.Mutex
 	jobs    offerJobs
-	offered map[int64]map[int64]time.Time // lead → rep → when it was sent the offer
-	pending []pendingOffer                // sent offers waiting to be recorded
+	offered map[int64]sentOffers // lead → who was sent its offer, and when
+	pending []pendingOffers      // sent offers waiting to be recorded, in the order sent
 	kick    chan struct{}
 }
 
 func newOfferBoard(s *Service) *offerBoard {
-	return &offerBoard{s: s, offered: map[int64]map[int64]time.Time{}, kick: make(chan struct{}, 1)}
+	return &offerBoard{s: s, offered: map[int64]sentOffers{}, kick: make(chan struct{}, 1)}
 }
 
-// pendingOffer is a sent offer not yet recorded, with the moment it was queued (nanoseconds on
-// the wall clock; a pool wave offers hundreds of thousands of these at once).
-type pendingOffer struct {
-	leadflow.Offer
+// sentOffers is who was sent a lead's offer, in groups by the moment: a lead is offered to a
+// team in a few publishes (one per moment its reps' offers open), so a group's reps share one
+// time stamp — 8 bytes a rep instead of a map entry. A wave of 2,000 pool leads offered to 200
+// reps each is 400,000 offers to track until the leads are claimed.
+type sentOffers []offerGroup
+
+type offerGroup struct {
+	at   time.Time
+	reps []int64
+}
+
+// sentAt returns when the rep was sent the offer, if it was.
+func (so sentOffers) sentAt(rep int64) (time.Time, bool) {
+	for _, g := range so {
+		if slices.Contains(g.reps, rep) {
+			return g.at, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// set returns the reps sent the offer as a set (nil when none).
+func (so sentOffers) set() map[int64]bool {
+	if len(so) == 0 {
+		return nil
+	}
+	out := map[int64]bool{}
+	for _, g := range so {
+		for _, id := range g.reps {
+			out[id] = true
+		}
+	}
+	return out
+}
+
+// pendingOffers are offers of one lead sent at one moment, not yet recorded, with the moment
+// they were queued (nanoseconds on the wall clock).
+type pendingOffers struct {
+	leadID int64
+	sentAt time.Time
+	reps   []int64
 	queued int64
 }
 
@@ -98,7 +135,7 @@ func (b *offerBoard) handle(m poolMsg) {
 // offer is open now at once, and the others at their moment.
 func (b *offerBoard) entered(e leadflow.PoolEntry, preview compete.LeadPreview) {
 	b.mu.Lock()
-	b.offered[e.LeadID] = map[int64]time.Time{}
+	b.offered[e.LeadID] = nil
 	b.mu.Unlock()
 	cfg := b.s.Competition()
 	full := preview
@@ -115,8 +152,7 @@ func (b *offerBoard) entered(e leadflow.PoolEntry, preview compete.LeadPreview) 
 func (b *offerBoard) sentAt(leadID, repID int64) (time.Time, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	t, ok := b.offered[leadID][repID]
-	return t, ok
+	return b.offered[leadID].sentAt(repID)
 }
 
 // smsLater schedules the SMS backup of an offer for reps (S-NOTIFY-1).
@@ -148,13 +184,9 @@ func (b *offerBoard) offer(e leadflow.PoolEntry, preview compete.LeadPreview) {
 	groups := map[group][]int64{}
 	var next time.Time
 	b.mu.Lock()
-	done := b.offered[e.LeadID]
-	if done == nil {
-		done = map[int64]time.Time{}
-		b.offered[e.LeadID] = done
-	}
+	done := b.offered[e.LeadID].set()
 	for _, rep := range pt.members {
-		if _, sent := done[rep.ID]; sent || (len(e.RepIDs) > 0 && !slices.Contains(e.RepIDs, rep.ID)) {
+		if done[rep.ID] || (len(e.RepIDs) > 0 && !slices.Contains(e.RepIDs, rep.ID)) {
 			continue
 		}
 		v := compete.See(now, pt.state, poolLead(&e), b.s.competeRep(rep), cfg)
@@ -170,9 +202,15 @@ func (b *offerBoard) offer(e leadflow.PoolEntry, preview compete.LeadPreview) {
 		if !v.Visible {
 			continue
 		}
-		done[rep.ID] = now
 		g := group{claimAt: v.ClaimAt, claimable: v.Claimable}
 		groups[g] = append(groups[g], rep.ID)
+	}
+	if len(groups) > 0 {
+		var reps []int64
+		for _, ids := range groups {
+			reps = append(reps, ids...)
+		}
+		b.offered[e.LeadID] = append(b.offered[e.LeadID], offerGroup{at: now, reps: reps})
 	}
 	if !next.IsZero() && next.Before(e.ExpiresAt) {
 		heap.Push(&b.jobs, offerJob{at: next, leadID: e.LeadID})
@@ -190,9 +228,7 @@ func (b *offerBoard) offer(e leadflow.PoolEntry, preview compete.LeadPreview) {
 		b.s.emit(EventOffer, map[string]any{"offer": offer, "claimable": g.claimable, "claim_at": g.claimAt}, notify.ToReps(reps...))
 		queued := time.Now().UnixNano()
 		b.mu.Lock()
-		for _, id := range reps {
-			b.pending = append(b.pending, pendingOffer{leadflow.Offer{LeadID: e.LeadID, RepID: id, SentAt: now, Channel: "stream"}, queued})
-		}
+		b.pending = append(b.pending, pendingOffers{leadID: e.LeadID, sentAt: now, reps: slices.Clone(reps), queued: queued})
 		b.mu.Unlock()
 		b.s.notifyOffer(e, offer, reps)
 	}
@@ -223,9 +259,11 @@ func (b *offerBoard) forget(leadID, skip int64) []int64 {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var out []int64
-	for id := range b.offered[leadID] {
-		if id != skip {
-			out = append(out, id)
+	for _, g := range b.offered[leadID] {
+		for _, id := range g.reps {
+			if id != skip {
+				out = append(out, id)
+			}
 		}
 	}
 	delete(b.offered, leadID)
@@ -300,7 +338,7 @@ func (b *offerBoard) reoffer(ctx context.Context, leadID int64) {
 // recorded count as sent — and checks every open lead at once for offers that opened meanwhile.
 func (b *offerBoard) lead(ctx context.Context) {
 	b.mu.Lock()
-	b.jobs, b.offered = nil, map[int64]map[int64]time.Time{}
+	b.jobs, b.offered = nil, map[int64]sentOffers{}
 	b.mu.Unlock()
 	b.restore(ctx)
 }
@@ -327,10 +365,14 @@ func (b *offerBoard) restore(ctx context.Context) {
 	now := b.s.clock.Now()
 	b.mu.Lock()
 	for _, e := range open {
-		done := map[int64]time.Time{}
+		var done sentOffers // the store lists offers by the time sent
 		for _, o := range sent[e.LeadID] {
-			if !o.SentAt.Before(e.PooledAt) {
-				done[o.RepID] = o.SentAt
+			switch {
+			case o.SentAt.Before(e.PooledAt): // sent before the lead last entered the pool
+			case len(done) > 0 && done[len(done)-1].at.Equal(o.SentAt):
+				done[len(done)-1].reps = append(done[len(done)-1].reps, o.RepID)
+			default:
+				done = append(done, offerGroup{at: o.SentAt, reps: []int64{o.RepID}})
 			}
 		}
 		b.offered[e.LeadID] = done
@@ -345,21 +387,28 @@ func (b *offerBoard) flush(ctx context.Context, cutoff int64) {
 	b.mu.Lock()
 	n := len(b.pending)
 	if cutoff != 0 { // pending is in queue order
-		n, _ = slices.BinarySearchFunc(b.pending, cutoff, func(p pendingOffer, t int64) int { return cmp.Compare(p.queued, t) })
+		n, _ = slices.BinarySearchFunc(b.pending, cutoff, func(p pendingOffers, t int64) int { return cmp.Compare(p.queued, t) })
 	}
-	batch := b.pending[:n:n] // taken off the queue without a copy; new offers append behind it
-	b.pending = b.pending[n:]
+	batch := slices.Clone(b.pending[:n])
+	b.pending = slices.Delete(b.pending, 0, n)
 	b.mu.Unlock()
-	chunk := make([]leadflow.Offer, 0, min(n, offerRecordChunk))
-	for len(batch) > 0 {
-		chunk = chunk[:0]
-		for _, p := range batch[:min(len(batch), offerRecordChunk)] {
-			chunk = append(chunk, p.Offer)
-		}
-		batch = batch[len(chunk):]
+	chunk := make([]leadflow.Offer, 0, offerRecordChunk)
+	write := func() {
 		if err := b.s.store.Write(ctx, func(tx leadflow.Tx) error { return tx.PutOffers(ctx, chunk...) }); err != nil && ctx.Err() == nil {
 			b.s.log.Error("record offers", slog.Int("offers", len(chunk)), slog.Any("err", err))
 		}
+		chunk = chunk[:0]
+	}
+	for _, p := range batch {
+		for _, id := range p.reps {
+			chunk = append(chunk, leadflow.Offer{LeadID: p.leadID, RepID: id, SentAt: p.sentAt, Channel: "stream"})
+			if len(chunk) == offerRecordChunk {
+				write()
+			}
+		}
+	}
+	if len(chunk) > 0 {
+		write()
 	}
 }
 
@@ -367,10 +416,11 @@ func (b *offerBoard) flush(ctx context.Context, cutoff int64) {
 func (b *offerBoard) take(leadID, repID int64) (leadflow.Offer, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	for i, p := range b.pending {
-		if p.LeadID == leadID && p.RepID == repID {
-			b.pending = slices.Delete(b.pending, i, i+1)
-			return p.Offer, true
+	for i := range b.pending {
+		p := &b.pending[i]
+		if k := slices.Index(p.reps, repID); p.leadID == leadID && k >= 0 {
+			p.reps = slices.Delete(p.reps, k, k+1)
+			return leadflow.Offer{LeadID: leadID, RepID: repID, SentAt: p.sentAt, Channel: "stream"}, true
 		}
 	}
 	return leadflow.Offer{}, false
@@ -379,6 +429,6 @@ func (b *offerBoard) take(leadID, repID int64) (leadflow.Offer, bool) {
 // requeue puts back an offer taken with take whose write failed, so it is recorded later.
 func (b *offerBoard) requeue(o leadflow.Offer) {
 	b.mu.Lock()
-	b.pending = slices.Insert(b.pending, 0, pendingOffer{o, 0})
+	b.pending = slices.Insert(b.pending, 0, pendingOffers{leadID: o.LeadID, sentAt: o.SentAt, reps: []int64{o.RepID}})
 	b.mu.Unlock()
 }

@@ -225,11 +225,11 @@ func (b *offerBoard) offer(e leadflow.PoolEntry, preview compete.LeadPreview) {
 	offer := compete.OfferContent(now, poolLead(&e), preview, cfg)
 	offer.ExpiresAt, offer.TimeLeftSeconds = e.ExpiresAt, int64(max(e.ExpiresAt.Sub(now), 0)/time.Second)
 	for g, reps := range groups {
-		b.s.emit(EventOffer, map[string]any{"offer": offer, "claimable": g.claimable, "claim_at": g.claimAt}, notify.ToReps(reps...))
-		queued := time.Now().UnixNano()
+		// Queued before it is streamed: a rep may mark it seen the moment it arrives.
 		b.mu.Lock()
-		b.pending = append(b.pending, pendingOffers{leadID: e.LeadID, sentAt: now, reps: slices.Clone(reps), queued: queued})
+		b.pending = append(b.pending, pendingOffers{leadID: e.LeadID, sentAt: now, reps: slices.Clone(reps), queued: time.Now().UnixNano()})
 		b.mu.Unlock()
+		b.s.emit(EventOffer, map[string]any{"offer": offer, "claimable": g.claimable, "claim_at": g.claimAt}, notify.ToReps(reps...))
 		b.s.notifyOffer(e, offer, reps)
 	}
 }

@@ -188,7 +188,7 @@ func (s *Service) upsertInTx(ctx context.Context, tx leadflow.Tx, fx *effects, i
 			return nil, false, err
 		}
 		if routed != nil {
-			return l, true, s.recordPreRouted(ctx, tx, fx, l, routed, a, "became an MQL", now)
+			return l, true, s.recordAssignment(ctx, tx, fx, l, 0, routed.repID, routed.rule, routed.ex, a, "became an MQL", now)
 		}
 		return l, true, nil
 	}

@@ -351,11 +351,9 @@ func (s *Service) Claim(ctx context.Context, a Actor, leadID int64) (*ClaimResul
 				return err
 			}
 			if old = l.OwnerID; old != rep.ID {
-				if err := tx.SetLeadOwner(ctx, leadID, rep.ID, now); err != nil {
+				if err := setOwner(ctx, tx, l, rep.ID, now); err != nil {
 					return err
 				}
-				l.OwnerID, l.UpdatedAt = rep.ID, now
-				l.Rev++
 			}
 			if err := tx.InsertAssignment(ctx, as); err != nil {
 				return err

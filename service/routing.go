@@ -339,7 +339,7 @@ type preRouted struct {
 
 // routeNewLead decides the owner of a new lead that becomes an MQL as it is created, before its
 // row is written (S-DIST-2a: still in the transaction that creates it), and sets l.OwnerID; the
-// caller writes the row and then records the assignment with recordPreRouted. It decides nothing
+// caller writes the row and then records the assignment with recordAssignment. It decides nothing
 // (nil) when the lead's rule is a pool rule (the pool entry needs the lead's id) or no rule has
 // an eligible rep: the lead is then routed after its insert as any other.
 func (s *Service) routeNewLead(ctx context.Context, tx leadflow.Tx, l *leadflow.Lead, now time.Time) (*preRouted, error) {
@@ -371,12 +371,6 @@ func (s *Service) routeNewLead(ctx context.Context, tx leadflow.Tx, l *leadflow.
 		}
 	}
 	return nil, nil
-}
-
-// recordPreRouted records the assignment of a lead routed by routeNewLead, once its row (with
-// the owner) is written.
-func (s *Service) recordPreRouted(ctx context.Context, tx leadflow.Tx, fx *effects, l *leadflow.Lead, p *preRouted, a Actor, reason string, now time.Time) error {
-	return s.recordAssignment(ctx, tx, fx, l, 0, p.repID, p.rule, p.ex, a, reason, now)
 }
 
 // newRoutingEnv prepares one routing decision inside tx.
@@ -816,12 +810,20 @@ func prefixed(p, s string) string {
 // assign makes repID the lead's owner and records the assignment, its history and event.
 func (s *Service) assign(ctx context.Context, tx leadflow.Tx, fx *effects, l *leadflow.Lead, repID int64, r compiledRule, ex *RoutingExplanation, a Actor, reason string, now time.Time) error {
 	old := l.OwnerID
+	if err := setOwner(ctx, tx, l, repID, now); err != nil {
+		return err
+	}
+	return s.recordAssignment(ctx, tx, fx, l, old, repID, r, ex, a, reason, now)
+}
+
+// setOwner makes repID the owner of l, in the store and in l.
+func setOwner(ctx context.Context, tx leadflow.Tx, l *leadflow.Lead, repID int64, now time.Time) error {
 	if err := tx.SetLeadOwner(ctx, l.ID, repID, now); err != nil {
 		return err
 	}
 	l.OwnerID, l.UpdatedAt = repID, now
 	l.Rev++
-	return s.recordAssignment(ctx, tx, fx, l, old, repID, r, ex, a, reason, now)
+	return nil
 }
 
 // recordAssignment records that the lead, whose owner was old, now belongs to repID: the

@@ -288,7 +288,7 @@ func (s *Store) commit(batch []*writeReq) {
 		batch[0].done <- errs[0]
 		return
 	}
-	if err := s.wb.Flush(ctx, q); err != nil {
+	if err := s.wb.Flush(ctx); err != nil {
 		_, _ = s.writer.conn.ExecContext(ctx, "ROLLBACK")
 		fail(fmt.Errorf("commit: %w", err))
 		return

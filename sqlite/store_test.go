@@ -15,13 +15,17 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) leadflow.Store {
-		s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "leadflow.db"), sqlite.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	})
+	storetest.Run(t, func(t *testing.T) leadflow.Store { return openAt(t, filepath.Join(t.TempDir(), "leadflow.db")) })
+}
+
+// openAt opens the store at path with the default options.
+func openAt(t *testing.T, path string) *sqlite.Store {
+	t.Helper()
+	s, err := sqlite.Open(context.Background(), path, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 // TestReopenKeepsDataAndSchema proves migrations run once and data survives a restart (S-STORE-4).
@@ -109,10 +113,7 @@ func TestUpgradesOlderDatabase(t *testing.T) {
 func TestWriteBehind(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "leadflow.db")
-	s, err := sqlite.Open(ctx, path, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openAt(t, path)
 	defer s.Close()
 	epoch := func() uint64 {
 		var e uint64

@@ -78,10 +78,6 @@ func (x *queries) PooledSince(ctx context.Context, since time.Time) ([]leadflow.
 }
 
 func (x *queries) PutPoolEntry(ctx context.Context, e *leadflow.PoolEntry) error {
-	blind := 0
-	if e.Blind {
-		blind = 1
-	}
 	var claimedAt any
 	if e.ClaimedAt != nil {
 		claimedAt = ms(*e.ClaimedAt)
@@ -91,7 +87,7 @@ func (x *queries) PutPoolEntry(ctx context.Context, e *leadflow.PoolEntry) error
 		band = excluded.band, blind = excluded.blind, cohort = excluded.cohort, pooled_at = excluded.pooled_at,
 		expires_at = excluded.expires_at, status = excluded.status, claimed_by = excluded.claimed_by,
 		claimed_at = excluded.claimed_at, releases = excluded.releases`,
-		e.LeadID, e.RuleID, e.TeamID, joinIDs(e.RepIDs), e.Band, blind, e.Cohort, ms(e.PooledAt), ms(e.ExpiresAt), e.Status, e.ClaimedBy, claimedAt, e.Releases)
+		e.LeadID, e.RuleID, e.TeamID, joinIDs(e.RepIDs), e.Band, flag(e.Blind), e.Cohort, ms(e.PooledAt), ms(e.ExpiresAt), e.Status, e.ClaimedBy, claimedAt, e.Releases)
 	return mapErr(err, "pool entry")
 }
 

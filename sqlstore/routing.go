@@ -50,12 +50,8 @@ func (x *queries) putRotation(ctx context.Context, key string, state []byte) err
 }
 
 func (x *queries) InsertAssignment(ctx context.Context, a *leadflow.Assignment) error {
-	pool := 0
-	if a.Pool {
-		pool = 1
-	}
 	id, _, err := x.insertID(ctx, `INSERT INTO assignments (lead_id, rep_id, rule_id, method, at, actor, reason, explanation, pool) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		nullInt(a.LeadID), a.RepID, a.RuleID, a.Method, ms(a.At), a.Actor, a.Reason, string(a.Explanation), pool)
+		nullInt(a.LeadID), a.RepID, a.RuleID, a.Method, ms(a.At), a.Actor, a.Reason, string(a.Explanation), flag(a.Pool))
 	if err != nil {
 		return mapErr(err, "assignment")
 	}
@@ -144,54 +140,56 @@ func (x *queries) SetLeadOwner(ctx context.Context, leadID, ownerID int64, at ti
 }
 
 func (x *queries) ClaimWon(ctx context.Context, a *leadflow.ClaimAttempt, as *leadflow.Assignment) (*leadflow.Lead, error) {
+	var l *leadflow.Lead
+	var err error
 	if x.d.Returning { // one data-modifying statement: one round trip instead of four
-		return x.claimWonCTE(ctx, a, as)
+		l, err = x.claimWonCTE(ctx, a, as)
+	} else if err = x.InsertClaimAttempt(ctx, a); err == nil {
+		if l, err = scanLead(x.q.QueryRowContext(ctx, takeLead+leadColumns, a.RepID, ms(a.At), a.LeadID)); err == nil {
+			err = x.InsertAssignment(ctx, as)
+		}
 	}
-	if err := x.InsertClaimAttempt(ctx, a); err != nil {
-		return nil, err
-	}
-	l, err := scanLead(x.q.QueryRowContext(ctx, `UPDATE leads SET owner_id = ?, updated_at = ?, rev = rev + 1 WHERE id = ? AND owner_id IS NULL RETURNING `+leadColumns,
-		a.RepID, ms(a.At), a.LeadID))
-	if errors.Is(err, sql.ErrNoRows) {
+	if errors.Is(err, sql.ErrNoRows) { // the attempt is recorded; the lead was not taken
 		if _, err := x.LeadByID(ctx, a.LeadID); err != nil {
 			return nil, err // ENOTFOUND
 		}
 		return nil, nil // it has an owner
 	}
 	if err != nil {
-		return nil, mapErr(err, "lead")
+		return nil, mapErr(err, "claim")
 	}
-	return l, x.InsertAssignment(ctx, as)
+	return l, nil
 }
 
-// claimWonCTE is ClaimWon as one statement of data-modifying CTEs (PostgreSQL).
+// takeLead makes a lead without an owner the claim's winner's, returning the lead's columns.
+const takeLead = `UPDATE leads SET owner_id = ?, updated_at = ?, rev = rev + 1 WHERE id = ? AND owner_id IS NULL RETURNING `
+
+// claimWonCTE is ClaimWon as one statement of data-modifying CTEs (PostgreSQL); sql.ErrNoRows
+// when the lead was not taken.
 func (x *queries) claimWonCTE(ctx context.Context, a *leadflow.ClaimAttempt, as *leadflow.Assignment) (*leadflow.Lead, error) {
-	pool := 0
-	if as.Pool {
-		pool = 1
-	}
 	var claimID, assignmentID int64
 	row := x.q.QueryRowContext(ctx, `WITH c AS (
 	INSERT INTO claims (lead_id, rep_id, at, outcome, rule, winner_id, band, offered_at, released_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id),
-l AS (UPDATE leads SET owner_id = ?, updated_at = ?, rev = rev + 1 WHERE id = ? AND owner_id IS NULL RETURNING `+leadColumns+`),
+l AS (`+takeLead+leadColumns+`),
 a AS (INSERT INTO assignments (lead_id, rep_id, rule_id, method, at, actor, reason, explanation, pool)
 	SELECT id, ?::bigint, ?::text, ?::text, ?::bigint, ?::text, ?::text, ?::text, ?::bigint FROM l RETURNING id)
 SELECT (SELECT id FROM c), (SELECT id FROM a), `+leadColumns+` FROM l`,
 		a.LeadID, a.RepID, ms(a.At), a.Outcome, a.Rule, a.WinnerID, a.Band, optMS(a.OfferedAt), optMS(a.ReleasedAt),
 		a.RepID, ms(a.At), a.LeadID,
-		as.RepID, as.RuleID, as.Method, ms(as.At), as.Actor, as.Reason, string(as.Explanation), pool)
+		as.RepID, as.RuleID, as.Method, ms(as.At), as.Actor, as.Reason, string(as.Explanation), flag(as.Pool))
 	l, err := scanLead(prefixed{row, []any{&claimID, &assignmentID}})
-	if errors.Is(err, sql.ErrNoRows) { // the attempt is recorded; the lead was not taken
-		if _, err := x.LeadByID(ctx, a.LeadID); err != nil {
-			return nil, err // ENOTFOUND
-		}
-		return nil, nil
+	if err == nil {
+		a.ID, as.ID = claimID, assignmentID
 	}
-	if err != nil {
-		return nil, mapErr(err, "claim")
+	return l, err
+}
+
+// flag is a boolean as the integer column that stores it (0 or 1, the same in both dialects).
+func flag(b bool) int {
+	if b {
+		return 1
 	}
-	a.ID, as.ID = claimID, assignmentID
-	return l, nil
+	return 0
 }
 
 // prefixed scans a row whose first columns go to pre, the rest to the caller's destinations.

@@ -26,6 +26,7 @@ type WriteBehind struct {
 	rotations map[string][]byte // written by finished writes of the current group commit
 	staged    map[string][]byte // written by the write running now
 	free      [][]byte          // buffers of states replaced or flushed, for reuse
+	tx        *queries          // the writer's queries (see Tx)
 }
 
 // NewWriteBehind returns an empty WriteBehind.
@@ -35,7 +36,8 @@ func NewWriteBehind() *WriteBehind {
 
 // Tx returns the store's queries on the writer connection q, with rotation writes held back.
 func (w *WriteBehind) Tx(q Querier, d *Dialect) leadflow.Tx {
-	return &queries{q: rebinder{q: q, d: d}, d: d, write: true, wb: w}
+	w.tx = &queries{q: rebinder{q: q, d: d}, d: d, write: true, wb: w}
+	return w.tx
 }
 
 // Done ends the running write: its held-back states join the group's when ok, or are dropped
@@ -59,11 +61,10 @@ func (w *WriteBehind) Done(ok bool) {
 	clear(w.staged)
 }
 
-// Flush writes the group's held-back states with tx (the queries Tx returned) before COMMIT.
-func (w *WriteBehind) Flush(ctx context.Context, tx leadflow.Tx) error {
-	x := tx.(*queries)
+// Flush writes the group's held-back states, through the queries Tx returned, before COMMIT.
+func (w *WriteBehind) Flush(ctx context.Context) error {
 	for _, k := range slices.Sorted(maps.Keys(w.rotations)) {
-		if err := x.putRotation(ctx, k, w.rotations[k]); err != nil {
+		if err := w.tx.putRotation(ctx, k, w.rotations[k]); err != nil {
 			return err
 		}
 		if len(w.free) < maxFree {

@@ -170,6 +170,11 @@ type Pick struct {
 	Candidates int       `json:"candidates"` // reps that took part
 	Skipped    int       `json:"skipped"`    // reps with a positive weight that were not eligible
 	Rebased    bool      `json:"rebased"`    // the participants or weights changed: a new epoch began
+	// Scale is the sum of the participants' micro-weights and EpochLeads the leads of the epoch
+	// before this one: with them a compact decision record restores the participants' figures
+	// (see MemberCandidate). They are not part of the JSON form.
+	Scale      int64 `json:"-"`
+	EpochLeads int64 `json:"-"`
 }
 
 // cand is a participant during selection; s is its due numerator (deficit + share) × Scale.
@@ -214,7 +219,7 @@ func (r *Rotation) next(weights map[string]float64, eligible func(id string) boo
 	var scale int64
 	var best, second cand
 	for id, wf := range weights {
-		w, ok := microWeight(wf)
+		w, ok := MicroWeight(wf)
 		if !ok {
 			return "", Pick{}, leadflow.Invalid("weights."+id, fmt.Sprintf("must be a number from 0 to %d", MaxWeight))
 		}
@@ -254,7 +259,7 @@ func (r *Rotation) next(weights map[string]float64, eligible func(id string) boo
 		}
 	}
 
-	p := Pick{Rep: best.id, Lead: r.Assigned + 1, Candidates: participants, Skipped: skipped, Rebased: rebased}
+	p := Pick{Rep: best.id, Lead: r.Assigned + 1, Candidates: participants, Skipped: skipped, Rebased: rebased, Scale: r.Epoch.Scale, EpochLeads: n}
 	p.Winner = r.describe(best, weights[best.id], n)
 	switch {
 	case second.id == "":
@@ -347,16 +352,23 @@ func (r *Rotation) describe(c cand, weight float64, n int64) Candidate {
 
 // memberCandidate describes an epoch member before lead n+1 of the epoch.
 func (r *Rotation) memberCandidate(id string, weight float64, m Member, n, last int64) Candidate {
-	scale := float64(r.Epoch.Scale)
-	x := m.Carry + n*m.Weight - m.Count*r.Epoch.Scale
-	due := x + m.Weight
+	return MemberCandidate(id, weight, m.Weight, r.Counts[id], m.Carry+n*m.Weight-m.Count*r.Epoch.Scale, r.Epoch.Scale, last)
+}
+
+// MemberCandidate describes a participant of a decision from the integers a rotation keeps: its
+// weight and micro-weight mw, the leads it had before (count), its deficit numerator x (in 1/scale
+// lead), the sum of the participants' micro-weights (scale) and its last lead. Every Candidate of
+// a participant is made by it, so a decision record that keeps these integers restores the
+// Candidate exactly.
+func MemberCandidate(id string, weight float64, mw, count, x, scale, last int64) Candidate {
+	due := x + mw
 	return Candidate{
 		ID: id, Weight: weight, Eligible: true,
-		Share:    float64(m.Weight) / scale,
-		Count:    r.Counts[id],
-		Deficit:  float64(x) / scale,
-		Due:      float64(due) / scale,
-		Deadline: float64(r.Epoch.Scale-due) / float64(m.Weight),
+		Share:    float64(mw) / float64(scale),
+		Count:    count,
+		Deficit:  float64(x) / float64(scale),
+		Due:      float64(due) / float64(scale),
+		Deadline: float64(scale-due) / float64(mw),
 		Released: due > 0,
 		LastLead: last,
 	}
@@ -427,7 +439,7 @@ func (r *Rotation) rebase(weights map[string]float64, eligible func(string) bool
 	r.settle()
 	var scale, sum int64
 	for id, wf := range weights {
-		w, _ := microWeight(wf)
+		w, _ := MicroWeight(wf)
 		if w == 0 || (eligible != nil && !eligible(id)) {
 			continue
 		}
@@ -511,8 +523,8 @@ func cloneMap[V any](m map[string]V) map[string]V {
 	return c
 }
 
-// microWeight converts a weight to millionths; ok is false for NaN, negative or too large weights.
-func microWeight(w float64) (int64, bool) {
+// MicroWeight converts a weight to the millionths a rotation works in; ok is false for NaN, negative or too large weights.
+func MicroWeight(w float64) (int64, bool) {
 	if math.IsNaN(w) || w < 0 || w > MaxWeight {
 		return 0, false
 	}

@@ -131,3 +131,67 @@ func BenchmarkExplanationEncode20(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(buf)), "bytes")
 }
+
+// TestExplanationFromRotation: explanations of real weighted decisions — a steady team, reps
+// leaving and coming back (new epochs with carried deficits), a weight change — read back exactly
+// as encoding/json writes them, and a steady 20-rep team's is stored in the short forms, at most a
+// third of the full JSON (S-DIST-11).
+func TestExplanationFromRotation(t *testing.T) {
+	names := map[int64]string{}
+	name := func(id int64) string { return names[id] }
+	rot := &route.Rotation{}
+	weights := map[string]float64{}
+	for i := int64(1); i <= 20; i++ {
+		names[i] = fmt.Sprintf("Rep %d", i)
+		weights[strconv.FormatInt(i, 10)] = float64(1 + i%3)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	var steadyStored, steadyFull int
+	for lead := range 3000 {
+		away := map[int64]bool{}
+		if lead >= 1000 && lead%7 == 0 { // reps away now and then: the participants change
+			away[int64(1+rng.IntN(20))] = true
+		}
+		if lead == 2000 {
+			weights["4"] = 2.5
+		}
+		eligible := func(id string) bool { n, _ := strconv.ParseInt(id, 10, 64); return !away[n] }
+		id, pick, cands, err := rot.NextExplained(weights, eligible, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The decision record as Service.pick writes it.
+		ex := &RoutingExplanation{RuleID: "all", RuleName: "everyone", Method: MethodWeighted, Weights: WeightsStatic, Pick: &pick, derived: true}
+		for _, c := range cands {
+			n, _ := strconv.ParseInt(c.ID, 10, 64)
+			d := RepDecision{RepID: n, Name: names[n]}
+			if away[n] {
+				d.Excluded, d.Detail = "away", "vacation until 2026-12-24T00:00:00Z"
+			} else {
+				d.Eligible, d.Weight, d.Share, d.Count, d.Deficit = true, c.Weight, round6(c.Share), c.Count, round6(c.Deficit)
+			}
+			ex.Candidates = append(ex.Candidates, d)
+		}
+		winner, _ := strconv.ParseInt(id, 10, 64)
+		want := *ex
+		want.Summary, want.Totals = summarize(ex, winner), candidateTotals(ex.Candidates)
+		full, err := json.Marshal(&want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored := encodeExplanation(nil, ex, false)
+		got, err := decodeExplanation(stored, winner, name)
+		if err != nil {
+			t.Fatalf("lead %d: %v", lead, err)
+		}
+		if string(got) != string(full) {
+			t.Fatalf("lead %d: read back\n%s\nwant\n%s\nstored\n%s", lead, got, full, stored)
+		}
+		if lead < 1000 {
+			steadyStored, steadyFull = steadyStored+len(stored), steadyFull+len(full)
+		}
+	}
+	if steadyStored*3 > steadyFull {
+		t.Errorf("steady 20-rep team: stored %d bytes a decision, the full JSON %d: want at most a third", steadyStored/1000, steadyFull/1000)
+	}
+}

@@ -340,8 +340,10 @@ func (s *Service) History(ctx context.Context, a Actor, id, after int64, limit i
 			return err
 		}
 		var err error
-		out, err = tx.History(ctx, id, after, limit)
-		return err
+		if out, err = tx.History(ctx, id, after, limit); err != nil {
+			return err
+		}
+		return s.withAssignmentReasons(ctx, tx, id, out)
 	})
 	return out, err
 }
@@ -383,7 +385,7 @@ func (s *Service) ExportLead(ctx context.Context, a Actor, id int64) (*LeadExpor
 			}
 			out.History = append(out.History, page...)
 			if len(page) < 1000 {
-				return nil
+				return s.withAssignmentReasons(ctx, tx, id, out.History)
 			}
 			after = page[len(page)-1].ID
 		}

@@ -234,8 +234,8 @@ type RoutingExplanation struct {
 	// Truncated is true when a large team's candidate list was shortened (see compactCandidates).
 	Truncated bool        `json:"truncated,omitempty"`
 	Pick      *route.Pick `json:"pick,omitempty"`
-	// derived is true when Summary is what summarize writes for the winner: it is then not
-	// stored but derived again when read.
+	// derived is true when Summary is what summarize writes for the winner: it is then written
+	// only when needed (see summaryFor), not stored, and derived again when read.
 	derived bool
 	// scratch is the reusable candidate list the decision was made on (see release).
 	scratch []RepDecision
@@ -327,6 +327,15 @@ func (ex *RoutingExplanation) release() {
 		decisionBufs.Put(&buf)
 	}
 	ex.scratch, ex.Candidates = nil, nil
+}
+
+// summaryFor returns the summary of a decision for winner, writing a derived one on first use
+// (before release).
+func (ex *RoutingExplanation) summaryFor(winner int64) string {
+	if ex.Summary == "" && ex.derived {
+		ex.Summary = summarize(ex, winner)
+	}
+	return ex.Summary
 }
 
 // preRouted is the routing decision for a new lead made before its row is written, so that the
@@ -692,8 +701,7 @@ func (s *Service) pick(env *routingEnv, r compiledRule, decisions []RepDecision,
 	s.rotations[key] = &cachedRotation{state: state, rot: rot, epoch: epoch, cands: cands, pos: pos}
 	s.rotMu.Unlock()
 	repID, _ := strconv.ParseInt(id, 10, 64)
-	ex := &RoutingExplanation{RuleID: r.ID, RuleName: r.Name, Method: r.Method, Weights: r.Weights, Candidates: decisions, Pick: &pick}
-	ex.Summary, ex.derived = summarize(ex, repID), true
+	ex := &RoutingExplanation{RuleID: r.ID, RuleName: r.Name, Method: r.Method, Weights: r.Weights, Candidates: decisions, Pick: &pick, derived: true}
 	compactCandidates(ex, repID)
 	return repID, ex, nil
 }
@@ -706,10 +714,12 @@ const (
 )
 
 // compactCandidates trims a large team's candidate list, recording what was left out in Totals.
+// The summary of a trimmed list is written first, from the whole list, and kept.
 func compactCandidates(ex *RoutingExplanation, winner int64) {
 	if len(ex.Candidates) <= maxExcluded+topEligible {
 		return
 	}
+	ex.summaryFor(winner)
 	ex.Totals = candidateTotals(ex.Candidates)
 	// The winner first, then the topEligible−1 eligible reps furthest behind (ties in rep order):
 	// a top-k selection, not a sort of every candidate.
@@ -857,9 +867,15 @@ func (s *Service) assigned(ctx context.Context, tx leadflow.Tx, fx *effects, l *
 			return err
 		}
 	}
+	// The entry's reason is the assignment's summary, restored from the assignment when the
+	// history is read (see withAssignmentReasons): it is not stored twice.
 	fx.history = append(fx.history, leadflow.HistoryEntry{LeadID: l.ID, At: now, Actor: a.Name, Kind: leadflow.HistoryOwner, Field: "owner",
-		Old: ownerString(old), New: strconv.FormatInt(repID, 10), Reason: ex.Summary})
-	return s.publish(ctx, tx, fx, s.subscriptions(), "lead.assigned", map[string]any{"lead_id": l.ID, "rep_id": repID, "rule_id": r.ID, "summary": ex.Summary})
+		Old: ownerString(old), New: strconv.FormatInt(repID, 10)})
+	subs := s.subscriptions()
+	if !anyWants(subs, "lead.assigned") {
+		return nil
+	}
+	return s.publish(ctx, tx, fx, subs, "lead.assigned", map[string]any{"lead_id": l.ID, "rep_id": repID, "rule_id": r.ID, "summary": ex.summaryFor(repID)})
 }
 
 // explanationBufs holds buffers for encoding explanations (see encodeExplanation).
@@ -883,15 +899,9 @@ func (s *Service) Assignments(ctx context.Context, a Actor, leadID int64) ([]lea
 		if out, err = tx.Assignments(ctx, leadID); err != nil || len(out) == 0 {
 			return err
 		}
-		cfg, err := s.routingConfigFor(ctx, tx)
+		name, err := s.repNames(ctx, tx)
 		if err != nil {
 			return err
-		}
-		name := func(id int64) string {
-			if r := cfg.rep(id); r != nil {
-				return r.Name
-			}
-			return ""
 		}
 		for i := range out {
 			if out[i].Explanation, err = decodeExplanation(out[i].Explanation, out[i].RepID, name); err != nil {
@@ -904,6 +914,54 @@ func (s *Service) Assignments(ctx context.Context, a Actor, leadID int64) ([]lea
 		out = []leadflow.Assignment{}
 	}
 	return out, err
+}
+
+// repNames returns a function naming the current reps (an empty name for a rep since deleted).
+func (s *Service) repNames(ctx context.Context, tx leadflow.ReadTx) (func(int64) string, error) {
+	cfg, err := s.routingConfigFor(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	return func(id int64) string {
+		if r := cfg.rep(id); r != nil {
+			return r.Name
+		}
+		return ""
+	}, nil
+}
+
+// withAssignmentReasons fills in the reason of each owner entry of a lead's history that an
+// assignment wrote (see assigned): the summary of that assignment's explanation, matched by time
+// and rep.
+func (s *Service) withAssignmentReasons(ctx context.Context, tx leadflow.ReadTx, leadID int64, entries []leadflow.HistoryEntry) error {
+	var as []leadflow.Assignment
+	var name func(int64) string
+	for i := range entries {
+		h := &entries[i]
+		if h.Kind != leadflow.HistoryOwner || h.Reason != "" || h.New == "" {
+			continue
+		}
+		if name == nil {
+			var err error
+			if as, err = tx.Assignments(ctx, leadID); err != nil {
+				return err
+			}
+			if name, err = s.repNames(ctx, tx); err != nil {
+				return err
+			}
+		}
+		for j := range as {
+			if as[j].At.Equal(h.At) && strconv.FormatInt(as[j].RepID, 10) == h.New {
+				sum, err := explanationSummary(as[j].Explanation, as[j].RepID, name)
+				if err != nil {
+					return err
+				}
+				h.Reason = sum
+				break
+			}
+		}
+	}
+	return nil
 }
 
 // RouteLead routes an unowned lead now (e.g. one no rep was eligible for earlier), in one

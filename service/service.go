@@ -12,6 +12,7 @@ import (
 	"github.com/leadflow/leadflow/compete"
 	"github.com/leadflow/leadflow/notify"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -409,6 +410,11 @@ func (s *Service) enqueue(ctx context.Context, tx leadflow.Tx, fx *effects, url,
 	}
 	fx.webhooks++
 	return nil
+}
+
+// anyWants reports whether any of subs wants event.
+func anyWants(subs []Subscription, event string) bool {
+	return slices.ContainsFunc(subs, func(sub Subscription) bool { return wants(sub, event) })
 }
 
 func wants(sub Subscription, event string) bool {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/leadflow/leadflow"
 	"github.com/leadflow/leadflow/sqlite"
@@ -215,5 +216,96 @@ func TestWriteBehind(t *testing.T) {
 		return nil
 	}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestWriteBehindAssignments: assignments held back until the group commit are visible to every
+// read of the transaction that wrote them, get unique ids, are dropped with a failed write's
+// savepoint without losing the group's earlier ones (also when a read flushed them inside that
+// savepoint), and do not reuse an id another connection wrote (S-DIST-11, S-STORE).
+func TestWriteBehindAssignments(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "leadflow.db")
+	s := openAt(t, path)
+	defer s.Close()
+	at := time.Now().UTC().Truncate(time.Millisecond)
+	assignment := func(lead int64) *leadflow.Assignment {
+		return &leadflow.Assignment{LeadID: lead, RepID: lead%5 + 1, RuleID: "all", Method: "weighted", At: at, Actor: "test", Explanation: []byte(`{"v":3}`)}
+	}
+	if err := s.Write(ctx, func(tx leadflow.Tx) error {
+		var ids []int64
+		for lead := int64(1); lead <= 3; lead++ {
+			a := assignment(lead)
+			if err := tx.InsertAssignment(ctx, a); err != nil {
+				return err
+			}
+			ids = append(ids, a.ID)
+		}
+		if ids[0] == 0 || ids[1] != ids[0]+1 || ids[2] != ids[1]+1 {
+			t.Fatalf("ids %v: want consecutive from 1", ids)
+		}
+		got, err := tx.Assignments(ctx, 2)
+		if err != nil || len(got) != 1 || got[0].ID != ids[1] || string(got[0].Explanation) != `{"v":3}` {
+			t.Fatalf("own held-back assignment not read back: %+v %v", got, err)
+		}
+		counts, err := tx.AssignmentCounts(ctx, time.Time{})
+		if err != nil || counts[2]+counts[3]+counts[4] != 3 {
+			t.Fatalf("counts inside the transaction: %v %v", counts, err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// 64 concurrent writes share group commits. Every other write fails after holding back its
+	// assignment; a third of the writes read the table first, which writes the group's held-back
+	// assignments inside their own savepoints.
+	var wg sync.WaitGroup
+	for i := range 64 {
+		wg.Go(func() {
+			lead := int64(100 + i)
+			_ = s.Write(ctx, func(tx leadflow.Tx) error {
+				if i%3 == 0 {
+					if _, err := tx.Assignments(ctx, lead); err != nil {
+						return err
+					}
+				}
+				if err := tx.InsertAssignment(ctx, assignment(lead)); err != nil {
+					return err
+				}
+				if i%3 == 1 {
+					if _, err := tx.AssignmentCounts(ctx, at); err != nil {
+						return err
+					}
+				}
+				if i%2 == 1 {
+					return errors.New("odd writes fail")
+				}
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n, odd, distinct, maxID int64
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(lead_id % 2), 0), COUNT(DISTINCT id), MAX(id) FROM assignments WHERE lead_id >= 100`).Scan(&n, &odd, &distinct, &maxID); err != nil {
+		t.Fatal(err)
+	}
+	if n != 32 || odd != 0 || distinct != 32 {
+		t.Fatalf("stored %d assignments of the concurrent writes (%d of failed writes, %d distinct ids), want the 32 successful ones", n, odd, distinct)
+	}
+	// Another connection writes an assignment: the writer's next id comes after it.
+	if _, err := db.ExecContext(ctx, `INSERT INTO assignments (lead_id, rep_id, rule_id, method, at, actor, explanation) VALUES (999, 1, 'x', 'manual', 0, 'cli', '{}')`); err != nil {
+		t.Fatal(err)
+	}
+	a := assignment(1000)
+	if err := s.Write(ctx, func(tx leadflow.Tx) error { return tx.InsertAssignment(ctx, a) }); err != nil {
+		t.Fatal(err)
+	}
+	if a.ID <= maxID+1 {
+		t.Fatalf("id %d after the other connection's %d: reused", a.ID, maxID+1)
 	}
 }

@@ -50,6 +50,9 @@ func (x *queries) putRotation(ctx context.Context, key string, state []byte) err
 }
 
 func (x *queries) InsertAssignment(ctx context.Context, a *leadflow.Assignment) error {
+	if x.wb != nil {
+		return x.wb.holdAssignment(ctx, a)
+	}
 	id, _, err := x.insertID(ctx, `INSERT INTO assignments (lead_id, rep_id, rule_id, method, at, actor, reason, explanation, pool) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		nullInt(a.LeadID), a.RepID, a.RuleID, a.Method, ms(a.At), a.Actor, a.Reason, string(a.Explanation), flag(a.Pool))
 	if err != nil {

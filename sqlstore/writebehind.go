@@ -2,8 +2,11 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/leadflow/leadflow"
 )
@@ -16,6 +19,10 @@ import (
 //     are held back and written once per group commit, just before COMMIT, instead of once per
 //     routed lead. A write's states become the group's when the write succeeds and are dropped
 //     with its savepoint when it fails; reads inside the transaction see them.
+//   - Assignments (one row per routed lead, S-DIST-11) are held back too and written many to a
+//     statement: at the group commit, or before the next statement of the transaction that uses
+//     the assignments table, so that reads inside the transaction see them. Their ids are given
+//     when they are held (the writer is the only one handing them out).
 //   - It numbers write epochs (see leadflow.Tx.WriteEpoch): the number changes whenever a write
 //     of this connection was undone or another connection may have written, so state cached in
 //     memory beside the database stays valid while the number holds.
@@ -27,6 +34,16 @@ type WriteBehind struct {
 	staged    map[string][]byte // written by the write running now
 	free      [][]byte          // buffers of states replaced or flushed, for reuse
 	tx        *queries          // the writer's queries (see Tx)
+	raw       Querier           // the writer connection without the flushing in front of it
+
+	// assignments of the group commit: [:flushed] are in the database (inside the transaction),
+	// [ownFrom:] belong to the running write, which began when flushed was flushedBefore.
+	assignments   []leadflow.Assignment
+	flushed       int
+	ownFrom       int
+	flushedBefore int
+	nextID        int64 // the next assignment id; 0 until read from the database
+	err           error // a flush that failed before a read: the group cannot commit
 }
 
 // NewWriteBehind returns an empty WriteBehind.
@@ -34,9 +51,11 @@ func NewWriteBehind() *WriteBehind {
 	return &WriteBehind{epoch: 1, rotations: map[string][]byte{}, staged: map[string][]byte{}}
 }
 
-// Tx returns the store's queries on the writer connection q, with rotation writes held back.
+// Tx returns the store's queries on the writer connection q, with rotation and assignment
+// writes held back.
 func (w *WriteBehind) Tx(q Querier, d *Dialect) leadflow.Tx {
-	w.tx = &queries{q: rebinder{q: q, d: d}, d: d, write: true, wb: w}
+	w.raw = rebinder{q: q, d: d}
+	w.tx = &queries{q: rebinder{q: flushing{q: q, w: w}, d: d}, d: d, write: true, wb: w}
 	return w.tx
 }
 
@@ -44,6 +63,7 @@ func (w *WriteBehind) Tx(q Querier, d *Dialect) leadflow.Tx {
 // (and the epoch moves on) when its savepoint was rolled back.
 func (w *WriteBehind) Done(ok bool) {
 	if ok {
+		w.ownFrom = len(w.assignments)
 		for k, v := range w.staged {
 			if old, ok := w.rotations[k]; ok && len(w.free) < maxFree {
 				w.free = append(w.free, old)
@@ -51,6 +71,11 @@ func (w *WriteBehind) Done(ok bool) {
 			w.rotations[k] = v
 		}
 	} else {
+		// The savepoint's rollback also undid what was flushed during the write, the group's
+		// earlier assignments included: those are written again, the write's own are dropped.
+		clear(w.assignments[w.ownFrom:])
+		w.assignments = w.assignments[:w.ownFrom]
+		w.flushed = w.flushedBefore
 		w.epoch++
 		for _, v := range w.staged {
 			if len(w.free) < maxFree {
@@ -59,10 +84,18 @@ func (w *WriteBehind) Done(ok bool) {
 		}
 	}
 	clear(w.staged)
+	w.flushedBefore = w.flushed
 }
 
 // Flush writes the group's held-back states, through the queries Tx returned, before COMMIT.
 func (w *WriteBehind) Flush(ctx context.Context) error {
+	if err := w.flushAssignments(ctx); err != nil {
+		return err
+	}
+	if w.err != nil {
+		return w.err
+	}
+	w.resetAssignments()
 	for _, k := range slices.Sorted(maps.Keys(w.rotations)) {
 		if err := w.tx.putRotation(ctx, k, w.rotations[k]); err != nil {
 			return err
@@ -94,11 +127,111 @@ func (w *WriteBehind) hold(key string, state []byte) {
 func (w *WriteBehind) Discard() {
 	clear(w.rotations)
 	clear(w.staged)
+	w.resetAssignments()
+	w.nextID = 0
 	w.epoch++
 }
 
 // Invalidate moves the epoch on, e.g. when another connection committed to the database.
-func (w *WriteBehind) Invalidate() { w.epoch++ }
+func (w *WriteBehind) Invalidate() {
+	w.nextID = 0
+	w.epoch++
+}
+
+func (w *WriteBehind) resetAssignments() {
+	clear(w.assignments)
+	w.assignments = w.assignments[:0]
+	w.flushed, w.ownFrom, w.flushedBefore, w.err = 0, 0, 0, nil
+}
+
+// holdAssignment gives a its id and holds a copy of it back.
+func (w *WriteBehind) holdAssignment(ctx context.Context, a *leadflow.Assignment) error {
+	if w.nextID == 0 {
+		// AUTOINCREMENT's promise: an id is never used twice, even one whose row was deleted.
+		if err := w.raw.QueryRowContext(ctx, `SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'assignments'), 0),
+COALESCE((SELECT MAX(id) FROM assignments), 0)) + 1`).Scan(&w.nextID); err != nil {
+			return fmt.Errorf("assignment id: %w", err)
+		}
+	}
+	a.ID = w.nextID
+	w.nextID++
+	held := *a
+	held.Explanation = slices.Clone(a.Explanation) // the caller reuses its buffer
+	w.assignments = append(w.assignments, held)
+	return nil
+}
+
+// flushAssignments writes the held-back assignments not yet written, as few multi-row INSERTs
+// of fixed sizes (so their statements stay prepared).
+func (w *WriteBehind) flushAssignments(ctx context.Context) error {
+	for w.flushed < len(w.assignments) {
+		n := 1
+		for n*2 <= min(len(w.assignments)-w.flushed, maxAssignmentsPerInsert) {
+			n *= 2
+		}
+		rows := w.assignments[w.flushed : w.flushed+n]
+		args := make([]any, 0, n*assignmentColumns)
+		for i := range rows {
+			a := &rows[i]
+			args = append(args, a.ID, nullInt(a.LeadID), a.RepID, a.RuleID, a.Method, ms(a.At), a.Actor, a.Reason, string(a.Explanation), flag(a.Pool))
+		}
+		if _, err := w.raw.ExecContext(ctx, insertAssignments(n), args...); err != nil {
+			return mapErr(err, "assignment")
+		}
+		w.flushed += n
+	}
+	return nil
+}
+
+// Held-back assignments are written up to maxAssignmentsPerInsert to a statement.
+const (
+	maxAssignmentsPerInsert = 64
+	assignmentColumns       = 10
+)
+
+// insertAssignments is the INSERT of n assignments with their ids.
+func insertAssignments(n int) string {
+	return `INSERT INTO assignments (id, lead_id, rep_id, rule_id, method, at, actor, reason, explanation, pool) VALUES ` +
+		strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?),`, n), ",")
+}
+
+// flushing is the writer connection as the held-back writes' queries see it: a statement that
+// uses the assignments table first writes the assignments held back.
+type flushing struct {
+	q Querier
+	w *WriteBehind
+}
+
+func (f flushing) before(ctx context.Context, q string) error {
+	if f.w.flushed == len(f.w.assignments) || !strings.Contains(q, "assignments") {
+		return nil
+	}
+	if err := f.w.flushAssignments(ctx); err != nil {
+		f.w.err = err
+		return err
+	}
+	return nil
+}
+
+func (f flushing) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if err := f.before(ctx, q); err != nil {
+		return nil, err
+	}
+	return f.q.ExecContext(ctx, q, args...)
+}
+
+func (f flushing) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if err := f.before(ctx, q); err != nil {
+		return nil, err
+	}
+	return f.q.QueryContext(ctx, q, args...)
+}
+
+// QueryRowContext cannot report a failed flush itself: the group commit fails with it instead.
+func (f flushing) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	_ = f.before(ctx, q)
+	return f.q.QueryRowContext(ctx, q, args...)
+}
 
 func (w *WriteBehind) rotation(key string) ([]byte, bool) {
 	if v, ok := w.staged[key]; ok {

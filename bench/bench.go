@@ -102,8 +102,8 @@ type sizes struct {
 	events, eventBatch, eventCl    int
 	singleEvents, singleEventCl    int
 	rescoreLeads                   int
-	// routingLeads and decisions size the routing scenario.
-	routingLeads, decisions int
+	// routingLeads, routingRounds and decisions size the routing scenario.
+	routingLeads, routingRounds, decisions int
 	// raceReps race raceRounds times for one lead each; claimLeads pool leads, pooled in waves of
 	// claimWave, are claimed once each by claimCl clients acting as claimReps reps; fanoutReps
 	// streams receive fanoutRounds offers.
@@ -126,7 +126,7 @@ func sizesFor(o Options) sizes {
 		events: 300_000, eventBatch: 1000, eventCl: 4,
 		singleEvents: 10_000, singleEventCl: 8,
 		rescoreLeads: o.RescoreLeads,
-		routingLeads: 20_000, decisions: 5_000,
+		routingLeads: 20_000, routingRounds: 5, decisions: 5_000,
 		raceReps: TargetClaimRaceReps, raceRounds: 5,
 		claimLeads: 20_000, claimWave: 2_000, claimReps: 200, claimCl: 32,
 		fanoutReps: TargetFanoutClients, fanoutRounds: 20,
@@ -140,7 +140,7 @@ func sizesFor(o Options) sizes {
 	if o.Quick {
 		s.singleLeads, s.batchLeads, s.events, s.singleEvents = 3000, 10_000, 10_000, 1000
 		s.rescoreLeads = min(s.rescoreLeads, 20_000)
-		s.routingLeads, s.decisions = 2_000, 500
+		s.routingLeads, s.routingRounds, s.decisions = 2_000, 1, 500
 		s.raceReps, s.raceRounds = 200, 2
 		s.claimLeads, s.claimWave, s.claimReps = 400, 200, 20
 		s.fanoutReps, s.fanoutRounds = 200, 3

@@ -388,7 +388,7 @@ func (s *Service) newRoutingEnv(ctx context.Context, tx leadflow.Tx, now time.Ti
 	if err != nil {
 		return nil, err
 	}
-	return &routingEnv{ctx: ctx, tx: tx, now: now, cfg: cfg, location: s.location, reps: cfg.reps, territory: cfg.territories, capSince: map[time.Time]map[int64]int64{}, exclude: exclude}, nil
+	return &routingEnv{ctx: ctx, tx: tx, now: now, cfg: cfg, location: s.location, reps: cfg.reps, territory: cfg.territories, exclude: exclude}, nil
 }
 
 // routingEnv caches what eligibility checks read during one decision.
@@ -411,6 +411,9 @@ func (e *routingEnv) assignedSince(since time.Time) (map[int64]int64, error) {
 		return c, nil
 	}
 	c, err := e.tx.AssignmentCounts(e.ctx, since)
+	if e.capSince == nil {
+		e.capSince = map[time.Time]map[int64]int64{}
+	}
 	e.capSince[since] = c
 	return c, err
 }

@@ -348,9 +348,9 @@ func (s *Service) Ingest() IngestSettings {
 // write runs fn in one store transaction and wakes the webhook worker after a commit that
 // enqueued deliveries.
 func (s *Service) write(ctx context.Context, fn func(tx leadflow.Tx, fx *effects) error) error {
-	var fx effects
+	fx := effects{history: make([]leadflow.HistoryEntry, 0, 4)} // a new lead's: created, stage, owner
 	err := s.store.Write(ctx, func(tx leadflow.Tx) error {
-		fx = effects{}
+		fx = effects{history: fx.history[:0]} // a retried write reuses the entries' array
 		if err := fn(tx, &fx); err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"maps"
+	"math/bits"
 	"slices"
 	"strings"
 
@@ -43,6 +44,8 @@ type WriteBehind struct {
 	ownFrom       int
 	flushedBefore int
 	nextID        int64 // the next assignment id; 0 until read from the database
+	texts         []byte // the held-back assignments' explanations, end to end (reused)
+	args          []any  // a flush's statement arguments (reused)
 	err           error // a flush that failed before a read: the group cannot commit
 }
 
@@ -140,7 +143,7 @@ func (w *WriteBehind) Invalidate() {
 
 func (w *WriteBehind) resetAssignments() {
 	clear(w.assignments)
-	w.assignments = w.assignments[:0]
+	w.assignments, w.texts = w.assignments[:0], w.texts[:0]
 	w.flushed, w.ownFrom, w.flushedBefore, w.err = 0, 0, 0, nil
 }
 
@@ -155,8 +158,12 @@ COALESCE((SELECT MAX(id) FROM assignments), 0)) + 1`).Scan(&w.nextID); err != ni
 	}
 	a.ID = w.nextID
 	w.nextID++
+	// The caller reuses its buffer: the explanation is copied to the group's own. A copy that
+	// outgrows it moves on to a larger one; those held before keep the old.
 	held := *a
-	held.Explanation = slices.Clone(a.Explanation) // the caller reuses its buffer
+	start := len(w.texts)
+	w.texts = append(w.texts, a.Explanation...)
+	held.Explanation = w.texts[start:len(w.texts):len(w.texts)]
 	w.assignments = append(w.assignments, held)
 	return nil
 }
@@ -170,12 +177,15 @@ func (w *WriteBehind) flushAssignments(ctx context.Context) error {
 			n *= 2
 		}
 		rows := w.assignments[w.flushed : w.flushed+n]
-		args := make([]any, 0, n*assignmentColumns)
+		args := w.args[:0]
 		for i := range rows {
 			a := &rows[i]
 			args = append(args, a.ID, nullInt(a.LeadID), a.RepID, a.RuleID, a.Method, ms(a.At), a.Actor, a.Reason, string(a.Explanation), flag(a.Pool))
 		}
-		if _, err := w.raw.ExecContext(ctx, insertAssignments(n), args...); err != nil {
+		_, err := w.raw.ExecContext(ctx, insertAssignments(n), args...)
+		clear(args)
+		w.args = args
+		if err != nil {
 			return mapErr(err, "assignment")
 		}
 		w.flushed += n
@@ -189,11 +199,16 @@ const (
 	assignmentColumns       = 10
 )
 
-// insertAssignments is the INSERT of n assignments with their ids.
-func insertAssignments(n int) string {
-	return `INSERT INTO assignments (id, lead_id, rep_id, rule_id, method, at, actor, reason, explanation, pool) VALUES ` +
-		strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?),`, n), ",")
-}
+// insertAssignments is the INSERT of n assignments with their ids, n a power of two.
+func insertAssignments(n int) string { return insertAssignmentsByLog[bits.TrailingZeros(uint(n))] }
+
+var insertAssignmentsByLog = func() (out [7]string) { // 1, 2, 4, … maxAssignmentsPerInsert
+	for i := range out {
+		out[i] = `INSERT INTO assignments (id, lead_id, rep_id, rule_id, method, at, actor, reason, explanation, pool) VALUES ` +
+			strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?),`, 1<<i), ",")
+	}
+	return out
+}()
 
 // flushing is the writer connection as the held-back writes' queries see it: a statement that
 // uses the assignments table first writes the assignments held back.

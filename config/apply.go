@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 
@@ -55,12 +56,16 @@ func Apply(ctx context.Context, svc *service.Service, f *File, actor service.Act
 	if f == nil {
 		return ch, nil
 	}
-	if fe := validate(f); len(fe) > 0 {
+	f, fe := withSecretsFromEnv(f, os.LookupEnv)
+	if fe = append(fe, validate(f)...); len(fe) > 0 {
 		return ch, invalid(fe, nil)
 	}
 	var model *score.Model
 	if f.Scoring != nil {
-		m := normalizeModel(*f.Scoring)
+		m, err := svc.ResolveModelSecrets(normalizeModel(*f.Scoring))
+		if err != nil {
+			return ch, invalid(fieldErrors(err, SectionScoring), nil)
+		}
 		same, err := sameModel(svc.Model(), m)
 		if err != nil {
 			return ch, err
@@ -79,7 +84,26 @@ func Apply(ctx context.Context, svc *service.Service, f *File, actor service.Act
 		next.Lifecycle = *f.Lifecycle
 	}
 	if f.Webhooks != nil {
-		next.Webhooks = slices.Clone(*f.Webhooks)
+		subs, err := svc.ResolveWebhookSecrets(*f.Webhooks)
+		if err != nil {
+			return ch, invalid(fieldErrors(err, SectionWebhooks), nil)
+		}
+		next.Webhooks = subs
+	}
+	var notify *service.NotifySettings
+	if f.Notifications != nil {
+		n, err := svc.ResolveNotifySecrets(*f.Notifications)
+		if err != nil {
+			return ch, invalid(fieldErrors(err, SectionNotifications), nil)
+		}
+		if err := n.Validate(); err != nil {
+			return ch, invalid(fieldErrors(err, SectionNotifications), nil)
+		}
+		if same, err := sameJSON(svc.NotifySettings(), n); err != nil {
+			return ch, err
+		} else if !same {
+			notify = &n
+		}
 	}
 	if f.Ingest != nil {
 		next.Ingest = *f.Ingest
@@ -106,8 +130,17 @@ func Apply(ctx context.Context, svc *service.Service, f *File, actor service.Act
 		}
 	}
 
+	if notify != nil {
+		changed = append(changed, SectionNotifications)
+	}
 	if settingsChanged {
 		if err := svc.PutSettings(ctx, next); err != nil {
+			return ch, err
+		}
+		ch.SettingsChanged = true
+	}
+	if notify != nil {
+		if _, err := svc.PutNotifySettings(ctx, *notify); err != nil {
 			return ch, err
 		}
 		ch.SettingsChanged = true
@@ -129,15 +162,18 @@ func Apply(ctx context.Context, svc *service.Service, f *File, actor service.Act
 
 // Export returns the live configuration as a File with every section set. The model's grades and
 // bands are the effective ones (defaults written out) and its version is the active version.
-// Secrets of threshold actions and webhook subscriptions are included, so applying the export
-// restores them; keep exported files where secrets may be kept.
-func Export(svc *service.Service) *File {
+// Secrets are masked (service.Masked) unless withSecrets: applying a masked export to the same
+// installation keeps its secrets; elsewhere give them as ${NAME} (see withSecretsFromEnv).
+func Export(svc *service.Service, withSecrets bool) *File {
 	m := effectiveModel(svc.Model())
 	st := normalizeSettings(svc.Settings())
-	life, webhooks, ingest := st.Lifecycle, st.Webhooks, st.Ingest
-	f := &File{Scoring: &m, Lifecycle: &life, Webhooks: &webhooks, Ingest: &ingest}
+	life, webhooks, ingest, notify := st.Lifecycle, st.Webhooks, st.Ingest, svc.NotifySettings()
+	f := &File{Scoring: &m, Lifecycle: &life, Webhooks: &webhooks, Ingest: &ingest, Notifications: &notify}
 	if err := exportRouting(context.Background(), svc, f); err != nil {
 		f.Routing = nil // the store failed; the scoring and settings sections are still right
+	}
+	if !withSecrets {
+		redactSecrets(f)
 	}
 	return f
 }

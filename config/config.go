@@ -60,6 +60,9 @@ type File struct {
 	// Competition is the claim pool policy (S-COMP); keys left out take compete.DefaultConfig's
 	// values. Each team's mode is set on the team.
 	Competition *compete.Config `yaml:"competition,omitempty"`
+	// Notifications are the channels offers and red flags go out on (S-NOTIFY-1); the section
+	// replaces the live settings when present.
+	Notifications *service.NotifySettings `yaml:"notifications,omitempty"`
 }
 
 // Section names, as the top-level keys of the file.
@@ -68,6 +71,8 @@ const (
 	SectionLifecycle = "lifecycle"
 	SectionWebhooks  = "webhooks"
 	SectionIngest    = "ingest"
+	// SectionNotifications is the notification channels section.
+	SectionNotifications = "notifications"
 )
 
 // defaultIngest is the intake default of a new database.

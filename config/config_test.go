@@ -257,10 +257,10 @@ func TestApplyChangedPoints(t *testing.T) {
 	ctx := context.Background()
 	svc := newService(t)
 	// Applying the export of a fresh database changes nothing.
-	if ch := mustApply(t, svc, config.Export(svc)); ch.ModelChanged || ch.SettingsChanged || ch.ModelVersion != 1 {
+	if ch := mustApply(t, svc, config.Export(svc, false)); ch.ModelChanged || ch.SettingsChanged || ch.ModelVersion != 1 {
 		t.Fatalf("apply export = %+v", ch)
 	}
-	b, err := config.Marshal(config.Export(svc), now)
+	b, err := config.Marshal(config.Export(svc, false), now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -344,7 +344,7 @@ func TestWebhooksSection(t *testing.T) {
 func TestExportRoundTrip(t *testing.T) {
 	svc := newService(t)
 	mustApply(t, svc, mustParse(t, "webhooks:\n  - url: https://hooks.example.com/a\n    events: [lead.scored]\nlifecycle:\n  sql_grades: []\n"))
-	exported := config.Export(svc)
+	exported := config.Export(svc, false)
 	b, err := config.Marshal(exported, now)
 	if err != nil {
 		t.Fatal(err)

@@ -67,7 +67,7 @@ func TestRoutingSections(t *testing.T) {
 	if ch := mustApply(t, svc, mustParse(t, routingFile)); len(ch.Sections) != 0 {
 		t.Fatalf("second apply changed %v", ch.Sections)
 	}
-	out, err := config.Marshal(config.Export(svc), reps[0].CreatedAt)
+	out, err := config.Marshal(config.Export(svc, false), reps[0].CreatedAt)
 	if err != nil {
 		t.Fatal(err)
 	}

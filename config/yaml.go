@@ -18,6 +18,10 @@ import (
 // the file.
 func Marshal(f *File, now time.Time) ([]byte, error) {
 	header := fmt.Sprintf("leadflow configuration — exported %s; apply with: leadflow serve --config <file>", now.UTC().Format(time.RFC3339))
+	if hasMaskedSecret(f) {
+		header += "\nSecrets are shown as " + service.Masked + ": applying the file keeps the secrets stored. To apply it\n" +
+			"elsewhere, or keep it in git, give each one as \"${NAME}\", read from the environment variable NAME."
+	}
 	return encode(f, header, exportComments)
 }
 
@@ -131,6 +135,8 @@ var sectionComments = map[string]string{
 	SectionLifecycle: "Lifecycle thresholds and SQL qualification criteria.",
 	SectionWebhooks:  "Webhook subscriptions to domain events (no events: all). `webhooks: []` removes them all.",
 	SectionIngest:    "Lead intake.",
+	SectionNotifications: "Notification channels of pool offers: Slack and Teams incoming webhooks, the SMS gateway\n" +
+		"(a rep who has not seen an offer after after_seconds gets a text), Web Push contact and public URL.",
 }
 
 // exportComments annotates an exported file: section comments and the informational version.

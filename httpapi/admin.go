@@ -17,7 +17,7 @@ type ModelResponse struct {
 }
 
 func (s *Server) getModel(w http.ResponseWriter, r *http.Request, _ service.Actor) error {
-	resp := ModelResponse{Model: s.svc.Model()}
+	resp := ModelResponse{Model: service.RedactedModel(s.svc.Model())}
 	jobs, err := s.svc.RescoreJobs(r.Context(), 1)
 	if err != nil {
 		return err
@@ -38,7 +38,7 @@ func (s *Server) putModel(w http.ResponseWriter, r *http.Request, a service.Acto
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, ModelResponse{Model: model, Job: job})
+	return writeJSON(w, http.StatusOK, ModelResponse{Model: service.RedactedModel(model), Job: job})
 }
 
 func (s *Server) listModels(w http.ResponseWriter, r *http.Request, _ service.Actor) error {
@@ -85,13 +85,7 @@ func (s *Server) rescoreJobs(w http.ResponseWriter, r *http.Request, _ service.A
 }
 
 func (s *Server) getSettings(w http.ResponseWriter, r *http.Request, a service.Actor) error {
-	st := s.svc.Settings()
-	if a.Role != leadflow.RoleAdmin { // webhook secrets are for admins only
-		for i := range st.Webhooks {
-			st.Webhooks[i].Secret = ""
-		}
-	}
-	return writeJSON(w, http.StatusOK, st)
+	return writeJSON(w, http.StatusOK, s.svc.Settings().Redacted()) // secrets are write-only
 }
 
 func (s *Server) putSettings(w http.ResponseWriter, r *http.Request, _ service.Actor) error {
@@ -102,7 +96,7 @@ func (s *Server) putSettings(w http.ResponseWriter, r *http.Request, _ service.A
 	if err := s.svc.PutSettings(r.Context(), st); err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, s.svc.Settings())
+	return writeJSON(w, http.StatusOK, s.svc.Settings().Redacted())
 }
 
 func (s *Server) webhookDeliveries(w http.ResponseWriter, r *http.Request, _ service.Actor) error {

@@ -180,7 +180,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, a service.Actor)
 }
 
 func (s *Server) getNotifications(w http.ResponseWriter, r *http.Request, _ service.Actor) error {
-	return writeJSON(w, http.StatusOK, s.svc.NotifySettings())
+	return writeJSON(w, http.StatusOK, s.svc.NotifySettings().Redacted()) // secrets are write-only
 }
 
 // putNotifications replaces the notification channel settings (S-NOTIFY-1).
@@ -193,7 +193,7 @@ func (s *Server) putNotifications(w http.ResponseWriter, r *http.Request, _ serv
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, out)
+	return writeJSON(w, http.StatusOK, out.Redacted())
 }
 
 // vapidKey returns the application server key browsers subscribe with (S-NOTIFY-1).

@@ -45,8 +45,8 @@ func TestDomainEventSubscriptions(t *testing.T) {
 	e.must(http.StatusOK, e.do("PUT", "/api/v1/settings", leadflow.RoleAdmin, st))
 	var mgr service.Settings
 	e.must(http.StatusOK, e.do("GET", "/api/v1/settings", leadflow.RoleManager, nil)).json(t, &mgr)
-	if mgr.Webhooks[0].Secret != "" {
-		t.Fatal("a manager can read webhook secrets")
+	if mgr.Webhooks[0].Secret != service.Masked {
+		t.Fatalf("a manager reads the webhook secret as %q", mgr.Webhooks[0].Secret)
 	}
 	e.createLead(seedLead("sub@example.org")) // created, then MQL at 50: two events; its score change is not subscribed
 	deadline := time.Now().Add(10 * time.Second)

@@ -91,6 +91,10 @@ func (s *Service) NotifySettings() NotifySettings {
 
 // PutNotifySettings validates and stores the notification channel settings; they apply at once.
 func (s *Service) PutNotifySettings(ctx context.Context, n NotifySettings) (NotifySettings, error) {
+	n, err := s.ResolveNotifySecrets(n)
+	if err != nil {
+		return NotifySettings{}, err
+	}
 	if err := n.Validate(); err != nil {
 		return NotifySettings{}, err
 	}

@@ -151,6 +151,10 @@ func (s *Service) explain(l *leadflow.Lead) *Explanation {
 // background (S-SCORE-8).
 func (s *Service) PutModel(ctx context.Context, a Actor, m score.Model) (score.Model, *leadflow.RescoreJob, error) {
 	m.Version = 0
+	m, err := s.ResolveModelSecrets(m)
+	if err != nil {
+		return score.Model{}, nil, err
+	}
 	if _, err := m.Compile(); err != nil {
 		return score.Model{}, nil, err
 	}

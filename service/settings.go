@@ -36,6 +36,10 @@ func (s *Service) PutSettings(ctx context.Context, st Settings) error {
 	if err := st.Lifecycle.Validate(); err != nil {
 		return err
 	}
+	var err error
+	if st.Webhooks, err = s.ResolveWebhookSecrets(st.Webhooks); err != nil {
+		return err
+	}
 	var fe []leadflow.FieldError
 	for i, w := range st.Webhooks {
 		if u, err := url.Parse(w.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -46,7 +50,7 @@ func (s *Service) PutSettings(ctx context.Context, st Settings) error {
 		return &leadflow.Error{Code: leadflow.EINVALID, Message: "invalid settings", Fields: fe}
 	}
 	values := map[string]any{settingLifecycle: st.Lifecycle, settingSubscriptions: st.Webhooks, settingIngest: st.Ingest}
-	err := s.store.Write(ctx, func(tx leadflow.Tx) error {
+	err = s.store.Write(ctx, func(tx leadflow.Tx) error {
 		for k, v := range values {
 			b, err := json.Marshal(v)
 			if err != nil {

@@ -43,10 +43,10 @@ type WriteBehind struct {
 	flushed       int
 	ownFrom       int
 	flushedBefore int
-	nextID        int64 // the next assignment id; 0 until read from the database
+	nextID        int64  // the next assignment id; 0 until read from the database
 	texts         []byte // the held-back assignments' explanations, end to end (reused)
 	args          []any  // a flush's statement arguments (reused)
-	err           error // a flush that failed before a read: the group cannot commit
+	err           error  // a flush that failed before a read: the group cannot commit
 }
 
 // NewWriteBehind returns an empty WriteBehind.

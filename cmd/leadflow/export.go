@@ -22,7 +22,8 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.SetOutput(stderr)
 	m := &app.Main{Logger: newLogger(stderr)}
 	dbFlag(fs, m)
-	cfg := fs.Bool("config", false, "export the live configuration as YAML")
+	cfg := fs.Bool("config", false, "export the live configuration as YAML (secrets masked)")
+	secrets := fs.Bool("secrets", false, "with --config: write the secrets themselves instead of masking them")
 	format := fs.String("format", "csv", "lead export format: csv or json (one object per line)")
 	out := fs.String("out", "", "write to this file instead of standard output")
 	if err := fs.Parse(args); err != nil {
@@ -42,7 +43,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	defer m.Close()
 	if *cfg {
-		b, err := config.Marshal(config.Export(m.Service), time.Now().UTC())
+		b, err := config.Marshal(config.Export(m.Service, *secrets), time.Now().UTC())
 		if err != nil {
 			return err
 		}

@@ -144,6 +144,32 @@ func (s *Server) routeLead(w http.ResponseWriter, r *http.Request, a service.Act
 	return writeJSON(w, http.StatusOK, l)
 }
 
+// AssignBody is the body of POST /api/v1/leads/{id}/assign.
+type AssignBody struct {
+	RepID  int64  `json:"rep_id"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// assignLead gives a lead to a chosen rep by hand (a manager's reassignment).
+func (s *Server) assignLead(w http.ResponseWriter, r *http.Request, a service.Actor) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var body AssignBody
+	if err := decodeJSON(http.MaxBytesReader(w, r.Body, MaxBody), &body); err != nil {
+		return err
+	}
+	if body.RepID <= 0 {
+		return leadflow.Invalid("rep_id", "is required: the id of the rep to give the lead to")
+	}
+	l, err := s.svc.Assign(r.Context(), a, id, body.RepID, body.Reason)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, l)
+}
+
 // distribution reports a routing rule's distribution KPIs over a period (S-DIST-12).
 func (s *Server) distribution(w http.ResponseWriter, r *http.Request, _ service.Actor) error {
 	from, to, err := s.period(r)

@@ -121,6 +121,7 @@ func (s *Server) routeTable() []Route {
 		{"GET", "/api/v1/leads/{id}/assignments", anyRole, s.leadAssignments},
 		{"POST", "/api/v1/leads/{id}/contact", anyRole, s.logContact},
 		{"POST", "/api/v1/leads/{id}/route", managers, s.routeLead},
+		{"POST", "/api/v1/leads/{id}/assign", managers, s.assignLead},
 		{"POST", "/api/v1/events", ingesters, s.postEvents},
 		{"POST", "/api/v1/leads/{id}/release", anyRole, s.release},
 		{"GET", "/api/v1/leads/{id}/claims", managers, s.leadClaims},

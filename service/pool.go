@@ -461,7 +461,7 @@ func (s *Service) Release(ctx context.Context, a Actor, leadID int64, reason str
 		}
 		e, err := tx.PoolEntry(ctx, leadID)
 		if leadflow.ErrorCode(err) == leadflow.ENOTFOUND || err == nil && (e.Status != leadflow.PoolClaimed || e.ClaimedBy != l.OwnerID || l.OwnerID == 0) {
-			return leadflow.Errorf(leadflow.ECONFLICT, "only a lead claimed from the pool (and still held by the rep who claimed it) can be released; ask a manager to reassign other leads")
+			return leadflow.Errorf(leadflow.ECONFLICT, "only a lead claimed from the pool (and still held by the rep who claimed it) can be released; a manager reassigns other leads (POST /api/v1/leads/{id}/assign)")
 		}
 		if err != nil {
 			return err

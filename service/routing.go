@@ -31,6 +31,8 @@ const (
 	MethodPool = "pool"
 	// MethodClaim marks assignments made by a claim from the pool.
 	MethodClaim = "claim"
+	// MethodManual marks assignments a manager made by hand (Service.Assign).
+	MethodManual = "manual"
 )
 
 // Weight sources of the weighted method (S-DIST-3, static part).

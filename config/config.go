@@ -60,7 +60,7 @@ type File struct {
 	// Competition is the claim pool policy (S-COMP); keys left out take compete.DefaultConfig's
 	// values. Each team's mode is set on the team.
 	Competition *compete.Config `yaml:"competition,omitempty"`
-	// Notifications are the channels offers and red flags go out on (S-NOTIFY-1); the section
+	// Notifications are the channels pool offers go out on (S-NOTIFY-1); the section
 	// replaces the live settings when present.
 	Notifications *service.NotifySettings `yaml:"notifications,omitempty"`
 }

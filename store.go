@@ -21,12 +21,15 @@ type Store interface {
 	Dialect() string
 }
 
+// BusMaxPayload is the largest message a Bus carries (PostgreSQL's NOTIFY limit is 8,000 bytes).
+const BusMaxPayload = 7000
+
 // Bus carries messages between the nodes that share a store (S-STORE-3): live events reach the
 // streams of every node, and pool work reaches the node that leads. A store shared by several
 // nodes implements it (PostgreSQL: LISTEN/NOTIFY); a single-node store does not need to.
 type Bus interface {
-	// Notify sends payload (at most 7,000 bytes) to every node listening on channel, this one
-	// included, after the caller's transaction, if any, committed.
+	// Notify sends payload (at most BusMaxPayload bytes) to every node listening on channel,
+	// this one included, after the caller's transaction, if any, committed.
 	Notify(ctx context.Context, channel string, payload []byte) error
 	// Listen calls fn with every payload sent on channel until ctx ends; it reconnects by itself.
 	Listen(ctx context.Context, channel string, fn func(payload []byte)) error

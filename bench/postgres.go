@@ -737,7 +737,7 @@ func offerPayload(data []byte, reps []int64) string {
 		return ""
 	}
 	ids, _ := json.Marshal(reps)
-	return fmt.Sprintf(" Each offer crossed the nodes as a NOTIFY of about %s bytes (the event's %s bytes of data and the list of the %s reps offered, %s bytes with ids up to %d) of the store's limit of %s bytes per message; an offer to more reps, or to reps with longer ids, would exceed it, and then only the lease holder's own streams would get it.",
+	return fmt.Sprintf(" Each offer crossed the nodes as about %s bytes of NOTIFY (the event's %s bytes of data and the list of the %s reps offered, %s bytes with ids up to %d); an offer whose message would pass the store's limit of %s bytes goes as several messages, each naming part of the reps.",
 		fmtInt(float64(len(msg))), fmtInt(float64(len(data))), fmtInt(float64(len(reps))), fmtInt(float64(len(ids))), slices.Max(reps), fmtInt(postgres.MaxPayload))
 }
 

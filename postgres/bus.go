@@ -7,10 +7,12 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/leadflow/leadflow"
 )
 
 // MaxPayload is the largest message Notify sends (PostgreSQL's limit is 8,000 bytes).
-const MaxPayload = 7000
+const MaxPayload = leadflow.BusMaxPayload
 
 // Notify sends payload to every node listening on channel (pg_notify), this one included.
 func (s *Store) Notify(ctx context.Context, channel string, payload []byte) error {

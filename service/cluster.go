@@ -5,7 +5,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/leadflow/leadflow"
@@ -82,7 +84,13 @@ func (s *Service) emit(typ string, v any, to notify.Audience) {
 	}
 	// A bus message is small (PostgreSQL: under 8 kB): an event for many reps travels as several
 	// messages, each naming a part of them.
-	for _, part := range splitAudience(to, busRepsPerMessage) {
+	parts, err := splitAudience(typ, data, to, leadflow.BusMaxPayload)
+	if err != nil {
+		s.log.Error("live event too large for the bus: only this node's streams get it", slog.String("type", typ), slog.Any("err", err))
+		s.hub.Publish(typ, data, to)
+		return
+	}
+	for _, part := range parts {
 		msg, _ := json.Marshal(liveEvent{Type: typ, Data: data, To: part})
 		if err := s.bus.Notify(context.Background(), channelEvents, msg); err != nil {
 			s.log.Error("live event", slog.String("type", typ), slog.Any("err", err))
@@ -91,24 +99,36 @@ func (s *Service) emit(typ string, v any, to notify.Audience) {
 	}
 }
 
-// busRepsPerMessage bounds the rep ids one bus message names (about 8 bytes each).
-const busRepsPerMessage = 400
-
-// splitAudience cuts an audience naming many reps into audiences of at most n reps each; the
-// other parts of the audience go with the first.
-func splitAudience(to notify.Audience, n int) []notify.Audience {
-	if len(to.RepIDs) <= n {
-		return []notify.Audience{to}
+// splitAudience cuts the audience of a live event into parts whose bus messages (see emit) each
+// fit in limit bytes, however many reps it names and however long their ids; the audience's other
+// members (everyone, managers, teams) go with the first part. It fails only when the event with
+// a single rep does not fit.
+func splitAudience(typ string, data []byte, to notify.Audience, limit int) ([]notify.Audience, error) {
+	size := func(a notify.Audience) int {
+		b, _ := json.Marshal(liveEvent{Type: typ, Data: data, To: a})
+		return len(b)
 	}
+	if size(to) <= limit {
+		return []notify.Audience{to}, nil
+	}
+	const repsKey = len(`,"rep_ids":[]`) // what the first rep id of a part adds besides itself
 	var out []notify.Audience
-	for i := 0; i < len(to.RepIDs); i += n {
-		part := notify.Audience{RepIDs: to.RepIDs[i:min(i+n, len(to.RepIDs))]}
-		if i == 0 {
-			part.Everyone, part.Managers, part.TeamIDs = to.Everyone, to.Managers, to.TeamIDs
+	part := notify.Audience{Everyone: to.Everyone, Managers: to.Managers, TeamIDs: to.TeamIDs}
+	used := size(part) + repsKey
+	for _, id := range to.RepIDs {
+		add := len(strconv.FormatInt(id, 10)) + 1 // the id and a comma
+		if used+add > limit && len(part.RepIDs) > 0 {
+			out = append(out, part)
+			part = notify.Audience{}
+			used = size(part) + repsKey
 		}
-		out = append(out, part)
+		if used+add > limit {
+			return nil, fmt.Errorf("%s for rep %d: %d bytes with one rep, over the bus's %d", typ, id, used+add, limit)
+		}
+		part.RepIDs = append(part.RepIDs, id)
+		used += add
 	}
-	return out
+	return append(out, part), nil
 }
 
 // poolMsg is a change of the pool, for the offer board of the leading node.

@@ -223,8 +223,11 @@ func TestCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	f, err := config.Load(cfgPath)
-	if err != nil || f.Scoring == nil || len(f.Scoring.Rules) == 0 || f.Lifecycle == nil || f.Lifecycle.MQLThreshold != 50 {
+	if err != nil || f.Scoring == nil || len(f.Scoring.Rules) == 0 || f.Lifecycle == nil || f.Lifecycle.MQLThreshold != 50 || f.Notifications == nil {
 		t.Fatalf("exported config: %+v %v", f, err)
+	}
+	if out, _, err := runCLI(t, "export", "--db", db, "--config", "--secrets"); err != nil || !strings.Contains(out, "scoring:") || strings.Contains(out, "Secrets are shown as") {
+		t.Fatalf("export --config --secrets: %v\n%s", err, out)
 	}
 	if out, _, err := runCLI(t, "rescore", "--db", db); err != nil || !strings.Contains(out, "2 / 2 leads (100%)\ndone") {
 		t.Fatalf("rescore: %q %v", out, err)

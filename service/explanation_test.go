@@ -160,8 +160,16 @@ func TestExplanationFromRotation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// The decision record as Service.pick writes it.
-		ex := &RoutingExplanation{RuleID: "all", RuleName: "everyone", Method: MethodWeighted, Weights: WeightsStatic, Pick: &pick, derived: true}
+		// The decision record as Service.pick writes it; from lead 2500 on as a capacity rule's
+		// (spare capacity on every rep, a detail on some) and a quota rule's (a detail on every rep).
+		method := MethodWeighted
+		switch {
+		case lead >= 2750:
+			method = MethodQuota
+		case lead >= 2500:
+			method = MethodCapacity
+		}
+		ex := &RoutingExplanation{RuleID: "all", RuleName: "everyone", Method: method, Weights: WeightsStatic, Pick: &pick, derived: true}
 		for _, c := range cands {
 			n, _ := strconv.ParseInt(c.ID, 10, 64)
 			d := RepDecision{RepID: n, Name: names[n]}
@@ -169,6 +177,16 @@ func TestExplanationFromRotation(t *testing.T) {
 				d.Excluded, d.Detail = "away", "vacation until 2026-12-24T00:00:00Z"
 			} else {
 				d.Eligible, d.Weight, d.Share, d.Count, d.Deficit = true, c.Weight, round6(c.Share), c.Count, round6(c.Deficit)
+			}
+			switch {
+			case method == MethodCapacity && d.Eligible:
+				spare := int(n % 4)
+				d.Spare = &spare
+				if n%3 == 0 {
+					d.Detail = "less spare capacity than the best (3)"
+				}
+			case method == MethodQuota && d.Eligible:
+				d.Detail = fmt.Sprintf("allocation %d leads a week, %d used", 10+n%3*5, n%7)
 			}
 			ex.Candidates = append(ex.Candidates, d)
 		}

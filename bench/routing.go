@@ -13,6 +13,7 @@ import (
 
 	"github.com/leadflow/leadflow"
 	"github.com/leadflow/leadflow/service"
+	"github.com/leadflow/leadflow/sqlite"
 )
 
 // Targets of the push-distribution issue.
@@ -44,7 +45,7 @@ func (r *runner) routing(ctx context.Context) ([]Result, error) {
 		if err != nil {
 			return loadStats{}, err
 		}
-		defer removeDB(path) // after the node is closed: the next round starts on an empty disk cache
+		defer func() { _ = sqlite.Remove(path) }() // after the node is closed: the next round starts on an empty disk cache
 		defer nd.close()
 		st := nd.Service.Settings()
 		st.Lifecycle.MQLThreshold, st.Lifecycle.UnqualifiedBelow = routingIngestMQLTrigger, -1
@@ -169,13 +170,6 @@ func roundOverheads(bases, routeds []loadStats) string {
 		out[i] = fmt.Sprintf("%+.1f%%", (bases[i].rate(bases[i].n)/routeds[i].rate(routeds[i].n)-1)*100)
 	}
 	return strings.Join(out, ", ")
-}
-
-// removeDB deletes a closed SQLite database with its log files.
-func removeDB(path string) {
-	for _, p := range []string{path, path + "-wal", path + "-shm"} {
-		_ = os.Remove(p)
-	}
 }
 
 func sum(ds []time.Duration) time.Duration {

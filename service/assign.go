@@ -14,8 +14,8 @@ import (
 // withdrawn, so nobody claims a lead that now has an owner, and the previous owner's response
 // timer is dropped. No rotation moves: the next routed lead goes where it would have gone.
 func (s *Service) Assign(ctx context.Context, a Actor, leadID, repID int64, reason string) (*leadflow.Lead, error) {
-	if len(reason) > maxTextLen {
-		return nil, leadflow.Invalid("reason", "must be at most 500 characters")
+	if err := checkText("reason", reason); err != nil {
+		return nil, err
 	}
 	var out *leadflow.Lead
 	err := s.write(ctx, func(tx leadflow.Tx, fx *effects) error {

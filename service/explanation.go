@@ -200,10 +200,7 @@ func (ep epochFigures) appendCandidate(b []byte, d *RepDecision) []byte {
 				b = append(b, ',')
 				b = appendString(b, d.Detail)
 			}
-			if d.Spare != nil {
-				b = append(b, ',')
-				b = strconv.AppendInt(b, int64(*d.Spare), 10)
-			}
+			b = appendSpare(b, d)
 		}
 		return append(b, ']')
 	}
@@ -223,11 +220,16 @@ func (ep epochFigures) appendCandidate(b []byte, d *RepDecision) []byte {
 	b = strconv.AppendInt(b, d.Count, 10)
 	b = append(b, ',')
 	b = appendFloat(b, d.Deficit)
-	if d.Spare != nil {
-		b = append(b, ',')
-		b = strconv.AppendInt(b, int64(*d.Spare), 10)
+	return append(appendSpare(b, d), ']')
+}
+
+// appendSpare writes ",spare" when the candidate has a spare capacity: the last field of its forms.
+func appendSpare(b []byte, d *RepDecision) []byte {
+	if d.Spare == nil {
+		return b
 	}
-	return append(b, ']')
+	b = append(b, ',')
+	return strconv.AppendInt(b, int64(*d.Spare), 10)
 }
 
 // appendPick writes p as [rep,lead,reason,candidates,skipped,rebased,winner,runner_up], or as

@@ -450,8 +450,8 @@ func (s *Service) ruleByID(id string) compiledRule {
 // and in the lead's history, because claim-then-release churn is a gaming signal. The lead
 // re-enters the pool as new, with a fresh expiry.
 func (s *Service) Release(ctx context.Context, a Actor, leadID int64, reason string) (*leadflow.Lead, error) {
-	if len(reason) > maxTextLen {
-		return nil, leadflow.Invalid("reason", "must be at most 500 characters")
+	if err := checkText("reason", reason); err != nil {
+		return nil, err
 	}
 	var out *leadflow.Lead
 	err := s.write(ctx, func(tx leadflow.Tx, fx *effects) error {

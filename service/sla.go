@@ -20,8 +20,8 @@ type ContactResult struct {
 // LogContact records the owning rep's first contact with a lead and stops its SLA timer
 // (S-DIST-10). Logging again changes nothing and returns the first contact.
 func (s *Service) LogContact(ctx context.Context, a Actor, leadID int64, note string) (*ContactResult, error) {
-	if len(note) > maxTextLen {
-		return nil, leadflow.Invalid("note", "must be at most 500 characters")
+	if err := checkText("note", note); err != nil {
+		return nil, err
 	}
 	res := &ContactResult{}
 	err := s.write(ctx, func(tx leadflow.Tx, fx *effects) error {

@@ -13,8 +13,8 @@ import (
 // valid and, for SQL, that the qualification criteria are confirmed (S-LIFE-1, S-LIFE-2).
 func (s *Service) ChangeStage(ctx context.Context, a Actor, id int64, req lifecycle.Request) (*leadflow.Lead, error) {
 	req.Reason = strings.TrimSpace(req.Reason)
-	if len(req.Reason) > maxTextLen {
-		return nil, leadflow.Invalid("reason", "must be at most 500 characters")
+	if err := checkText("reason", req.Reason); err != nil {
+		return nil, err
 	}
 	if v := req.DealValue; v != nil && (*v < 0 || math.IsNaN(*v) || math.IsInf(*v, 0) || *v > 1e15) {
 		return nil, leadflow.Invalid("deal_value", "must be a non-negative amount")

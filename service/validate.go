@@ -136,3 +136,11 @@ func validateEventInput(in *leadflow.EventInput, now time.Time) []leadflow.Field
 }
 
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
+
+// checkText refuses a free-text field (a reason, a note) longer than maxTextLen, naming it.
+func checkText(field, s string) error {
+	if len(s) > maxTextLen {
+		return leadflow.Invalid(field, fmt.Sprintf("must be at most %d characters", maxTextLen))
+	}
+	return nil
+}

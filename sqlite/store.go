@@ -11,6 +11,7 @@ import (
 	"github.com/leadflow/leadflow/sqlstore"
 	"log/slog"
 	"net/url"
+	"os"
 	"sync"
 	"time"
 
@@ -376,4 +377,15 @@ func (c *stmtConn) QueryRowContext(ctx context.Context, q string, args ...any) *
 		return c.conn.QueryRowContext(ctx, q, args...) // reports the same preparation error
 	}
 	return st.QueryRowContext(ctx, args...)
+}
+
+// Remove deletes the database file at path with its write-ahead log and shared-memory index; a
+// file that does not exist is no error. The database must not be open.
+func Remove(path string) error {
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+	}
+	return nil
 }

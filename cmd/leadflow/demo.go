@@ -5,13 +5,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/leadflow/leadflow"
 	"github.com/leadflow/leadflow/app"
 	"github.com/leadflow/leadflow/demo"
 	"github.com/leadflow/leadflow/service"
+	"github.com/leadflow/leadflow/sqlite"
 )
 
 // runDemo creates a fresh database with generated leads and months of activity, serves it and
@@ -31,10 +31,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	for _, suffix := range []string{"", "-wal", "-shm"} {
-		if err := os.Remove(m.DB + suffix); err != nil && !os.IsNotExist(err) {
-			return err
-		}
+	if err := sqlite.Remove(m.DB); err != nil {
+		return err
 	}
 	start := time.Now()
 	fmt.Fprintf(stdout, "creating demo database %s with %d leads and %d months of activity…\n", m.DB, *leads, *months)

@@ -23,7 +23,7 @@ import (
 // history, group commit) shows up as the ratio between its rate and this one.
 
 // storeSchema returns the CREATE statements of the leads and events tables and their indexes
-// exactly as the store's migrations create them: it migrates a throwaway database in dir and
+// (not their triggers, which keep other tables) exactly as the store's migrations create them: it migrates a throwaway database in dir and
 // reads them back from sqlite_master, so the raw ceiling always has the store's table shape.
 func storeSchema(ctx context.Context, dir string) (string, error) {
 	tmp, err := os.MkdirTemp(dir, "schema-")
@@ -44,7 +44,7 @@ func storeSchema(ctx context.Context, dir string) (string, error) {
 		return "", err
 	}
 	defer db.Close()
-	rows, err := db.QueryContext(ctx, `SELECT sql FROM sqlite_master WHERE tbl_name IN ('leads', 'events') AND sql IS NOT NULL
+	rows, err := db.QueryContext(ctx, `SELECT sql FROM sqlite_master WHERE tbl_name IN ('leads', 'events') AND type IN ('table', 'index') AND sql IS NOT NULL
 ORDER BY tbl_name DESC, type = 'index', name`)
 	if err != nil {
 		return "", err

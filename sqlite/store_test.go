@@ -79,6 +79,7 @@ func TestUpgradesOlderDatabase(t *testing.T) {
 		string(v1),
 		`INSERT INTO schema_migrations VALUES (1, 0)`,
 		`INSERT INTO leads (email_norm, stage, data, created_at, updated_at) VALUES ('old@example.org', 'mql', '{"email":"old@example.org","company":"Legacy"}', 1, 1)`,
+		`INSERT INTO leads (email_norm, stage, owner_id, data, created_at, updated_at) VALUES ('owned@example.org', 'sql', 4, '{"email":"owned@example.org"}', 1, 1)`,
 	} {
 		if _, err := raw.Exec(stmt); err != nil {
 			t.Fatal(err)
@@ -98,6 +99,11 @@ func TestUpgradesOlderDatabase(t *testing.T) {
 		l, err := tx.LeadByEmail(ctx, "old@example.org")
 		if err != nil || l.Company != "Legacy" || l.Stage != leadflow.StageMQL {
 			t.Fatalf("old lead after upgrade: %+v %v", l, err)
+		}
+		// The owners of older leads move into lead_owners (migration 0008).
+		owned, err := tx.ListLeads(ctx, leadflow.LeadFilter{OwnerID: 4})
+		if err != nil || len(owned) != 1 || owned[0].Email != "owned@example.org" {
+			t.Fatalf("owner's leads after upgrade: %+v %v", owned, err)
 		}
 		return nil
 	}); err != nil {

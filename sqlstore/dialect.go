@@ -37,12 +37,15 @@ type Dialect struct {
 	// UPDATE), and queue rows are claimed with SKIP LOCKED, because several nodes write at once.
 	// An engine with a single writer needs neither.
 	LockRows bool
+	// MergedOwners: a lead's owner is indexed in the lead_owners table, merged in bulk by the
+	// single writer, instead of by an index on leads (owner_id) (see the SQLite migration 0008).
+	MergedOwners bool
 
 	cache sync.Map // query text → rebound text
 }
 
 // SQLite is the dialect of the embedded store: one writer, ? placeholders.
-var SQLite = &Dialect{Name: "sqlite"}
+var SQLite = &Dialect{Name: "sqlite", MergedOwners: true}
 
 // Postgres is the dialect of the PostgreSQL store.
 var Postgres = &Dialect{Name: "postgres", Numbered: true, Returning: true, LockRows: true}

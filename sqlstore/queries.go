@@ -260,38 +260,71 @@ UNION ALL SELECT ` + leadColumns + ` FROM leads WHERE email_norm IN ` + x.textLi
 
 func (x *queries) ListLeads(ctx context.Context, f leadflow.LeadFilter) ([]leadflow.Lead, error) {
 	var (
-		conds []string
+		conds []string // on leads as l
 		args  []any
 	)
 	add := func(cond string, arg any) { conds = append(conds, cond); args = append(args, arg) }
 	if f.Stage != "" {
-		add("stage = ?", string(f.Stage))
+		add("l.stage = ?", string(f.Stage))
 	}
 	if f.Band != "" {
-		add("band = ?", f.Band)
+		add("l.band = ?", f.Band)
 	}
 	if f.Source != "" {
-		add("source = ?", f.Source)
-	}
-	if f.OwnerID != 0 {
-		add("owner_id = ?", f.OwnerID)
+		add("l.source = ?", f.Source)
 	}
 	if f.Query != "" {
-		add("search LIKE ? ESCAPE '\\'", "%"+likeEscape(strings.ToLower(f.Query))+"%")
+		add("l.search LIKE ? ESCAPE '\\'", "%"+likeEscape(strings.ToLower(f.Query))+"%")
 	}
 	if f.Before > 0 {
-		add("id < ?", f.Before)
+		add("l.id < ?", f.Before)
 	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 50
 	}
-	query := `SELECT ` + leadColumns + ` FROM leads`
+	if f.OwnerID != 0 && x.d.MergedOwners {
+		return x.leadsOfOwner(ctx, f.OwnerID, f.Before, conds, args, limit)
+	}
+	if f.OwnerID != 0 {
+		add("l.owner_id = ?", f.OwnerID)
+	}
+	query := `SELECT ` + leadColumns + ` FROM leads l`
 	if len(conds) > 0 {
 		query += " WHERE " + strings.Join(conds, " AND ")
 	}
-	query += fmt.Sprintf(" ORDER BY id DESC LIMIT %d", limit)
+	query += fmt.Sprintf(" ORDER BY l.id DESC LIMIT %d", limit)
 	return queryLeads(ctx, x.q, query, args...)
+}
+
+// leadsOfOwner is ListLeads of one owner's leads where owners are merged into lead_owners (see
+// Dialect.MergedOwners): the newest limit of the merged leads, walked down lead_owners' key, and
+// every matching lead newer than the merge point, by a scan of the newest rows.
+func (x *queries) leadsOfOwner(ctx context.Context, owner, before int64, conds []string, args []any, limit int) ([]leadflow.Lead, error) {
+	where := ""
+	if len(conds) > 0 {
+		where = " AND " + strings.Join(conds, " AND ")
+	}
+	merged := ""
+	if before > 0 {
+		merged = " AND o.lead_id < ?" // the cursor as a range of lead_owners' key, not only a filter
+	}
+	query := fmt.Sprintf(`SELECT %s FROM leads WHERE id IN (
+	SELECT id FROM (SELECT o.lead_id AS id FROM lead_owners o CROSS JOIN leads l ON l.id = o.lead_id
+		WHERE o.owner_id = ?%s AND l.owner_id = ?%s ORDER BY o.lead_id DESC LIMIT %d)
+	UNION ALL
+	SELECT l.id FROM leads l WHERE l.id > (SELECT lead_id FROM lead_owners_upto) AND l.owner_id = ?%s
+) ORDER BY id DESC LIMIT %d`, leadColumns, merged, where, limit, where, limit)
+	all := make([]any, 0, 2*len(args)+4)
+	all = append(all, owner)
+	if before > 0 {
+		all = append(all, before)
+	}
+	all = append(all, owner)
+	all = append(all, args...)
+	all = append(all, owner)
+	all = append(all, args...)
+	return queryLeads(ctx, x.q, query, all...)
 }
 
 func likeEscape(s string) string {
@@ -326,6 +359,9 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		return mapErr(err, "lead")
 	}
 	l.ID = id
+	if x.wb != nil {
+		x.wb.leadCreated()
+	}
 	return nil
 }
 

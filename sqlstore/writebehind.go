@@ -24,6 +24,9 @@ import (
 //     statement: at the group commit, or before the next statement of the transaction that uses
 //     the assignments table, so that reads inside the transaction see them. Their ids are given
 //     when they are held (the writer is the only one handing them out).
+//   - Where owners are merged (Dialect.MergedOwners), it merges the owners of the leads created
+//     since the last merge into lead_owners once every ownerMergeEvery new leads, sorted, in the
+//     group commit that reaches that count: one page per rep for hundreds of leads.
 //   - It numbers write epochs (see leadflow.Tx.WriteEpoch): the number changes whenever a write
 //     of this connection was undone or another connection may have written, so state cached in
 //     memory beside the database stays valid while the number holds.
@@ -47,6 +50,8 @@ type WriteBehind struct {
 	texts         []byte // the held-back assignments' explanations, end to end (reused)
 	args          []any  // a flush's statement arguments (reused)
 	err           error  // a flush that failed before a read: the group cannot commit
+
+	newLeads int // leads this writer created since its last owner merge (an estimate: see Flush)
 }
 
 // NewWriteBehind returns an empty WriteBehind.
@@ -108,8 +113,36 @@ func (w *WriteBehind) Flush(ctx context.Context) error {
 		}
 	}
 	clear(w.rotations)
+	if w.newLeads >= ownerMergeEvery && w.tx.d.MergedOwners {
+		// The count only says when: the merge itself goes from the stored merge point, so leads
+		// of a rolled-back group or of another connection are merged all the same.
+		if err := w.mergeOwners(ctx); err != nil {
+			return err
+		}
+		w.newLeads = 0
+	}
 	return nil
 }
+
+// ownerMergeEvery is how many new leads wait for an owner merge: what a rep's list scans beyond
+// lead_owners, and what one merge sorts.
+const ownerMergeEvery = 512
+
+// mergeOwners adds the owners of the leads newer than the merge point to lead_owners and moves
+// the point to the newest lead (never back: AUTOINCREMENT ids only grow).
+func (w *WriteBehind) mergeOwners(ctx context.Context) error {
+	if _, err := w.raw.ExecContext(ctx, `INSERT OR IGNORE INTO lead_owners (owner_id, lead_id)
+SELECT owner_id, id FROM leads WHERE id > (SELECT lead_id FROM lead_owners_upto) AND owner_id IS NOT NULL ORDER BY owner_id, id`); err != nil {
+		return fmt.Errorf("merge lead owners: %w", err)
+	}
+	if _, err := w.raw.ExecContext(ctx, `UPDATE lead_owners_upto SET lead_id = MAX(lead_id, (SELECT COALESCE(MAX(id), 0) FROM leads))`); err != nil {
+		return fmt.Errorf("merge lead owners: %w", err)
+	}
+	return nil
+}
+
+// leadCreated counts a lead toward the next owner merge.
+func (w *WriteBehind) leadCreated() { w.newLeads++ }
 
 // maxFree bounds the buffers kept for reuse.
 const maxFree = 64

@@ -51,7 +51,8 @@ type WriteBehind struct {
 	args          []any  // a flush's statement arguments (reused)
 	err           error  // a flush that failed before a read: the group cannot commit
 
-	newLeads int // leads this writer created since its last owner merge (an estimate: see Flush)
+	newLeads int             // leads this writer created since its last owner merge (an estimate: see Flush)
+	mentions map[string]bool // statement → whether it uses the assignments table (see usesAssignments)
 }
 
 // NewWriteBehind returns an empty WriteBehind.
@@ -251,7 +252,7 @@ type flushing struct {
 }
 
 func (f flushing) before(ctx context.Context, q string) error {
-	if f.w.flushed == len(f.w.assignments) || !strings.Contains(q, "assignments") {
+	if f.w.flushed == len(f.w.assignments) || !f.w.usesAssignments(q) {
 		return nil
 	}
 	if err := f.w.flushAssignments(ctx); err != nil {
@@ -280,6 +281,27 @@ func (f flushing) QueryRowContext(ctx context.Context, q string, args ...any) *s
 	_ = f.before(ctx, q)
 	return f.q.QueryRowContext(ctx, q, args...)
 }
+
+// usesAssignments reports whether statement q mentions the assignments table, remembering the
+// answer for the statements a store runs again and again (a map lookup is a fraction of a search
+// through the text, and this runs before every statement while assignments are held back).
+func (w *WriteBehind) usesAssignments(q string) bool {
+	uses, ok := w.mentions[q]
+	if !ok {
+		uses = strings.Contains(q, "assignments")
+		if len(w.mentions) < maxMentions {
+			if w.mentions == nil {
+				w.mentions = make(map[string]bool)
+			}
+			w.mentions[q] = uses
+		}
+	}
+	return uses
+}
+
+// maxMentions bounds the statements usesAssignments remembers (statements with lists of ids
+// inlined are each new).
+const maxMentions = 1024
 
 func (w *WriteBehind) rotation(key string) ([]byte, bool) {
 	if v, ok := w.staged[key]; ok {

@@ -24,7 +24,7 @@ CREATE TRIGGER lead_owner_changed AFTER UPDATE OF owner_id ON leads
 WHEN new.owner_id IS NOT old.owner_id AND old.id <= (SELECT lead_id FROM lead_owners_upto)
 BEGIN
     DELETE FROM lead_owners WHERE owner_id = old.owner_id AND lead_id = old.id;
-    INSERT INTO lead_owners SELECT new.owner_id, new.id WHERE new.owner_id IS NOT NULL;
+    INSERT OR IGNORE INTO lead_owners SELECT new.owner_id, new.id WHERE new.owner_id IS NOT NULL;
 END;
 
 CREATE TRIGGER lead_owner_erased AFTER DELETE ON leads

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"maps"
-	"math/bits"
 	"slices"
 	"strings"
 
@@ -25,8 +24,8 @@ import (
 //     the assignments table, so that reads inside the transaction see them. Their ids are given
 //     when they are held (the writer is the only one handing them out).
 //   - Where owners are merged (Dialect.MergedOwners), it merges the owners of the leads created
-//     since the last merge into lead_owners once every ownerMergeEvery new leads, sorted, in the
-//     group commit that reaches that count: one page per rep for hundreds of leads.
+//     since the last merge into lead_owners once every ownerMergeEvery new leads, in the group
+//     commit that reaches that count: one page per rep for hundreds of leads.
 //   - It numbers write epochs (see leadflow.Tx.WriteEpoch): the number changes whenever a write
 //     of this connection was undone or another connection may have written, so state cached in
 //     memory beside the database stays valid while the number holds.
@@ -98,7 +97,7 @@ func (w *WriteBehind) Done(ok bool) {
 
 // Flush writes the group's held-back states, through the queries Tx returned, before COMMIT.
 func (w *WriteBehind) Flush(ctx context.Context) error {
-	if err := w.flushAssignments(ctx); err != nil {
+	if err := w.flushAssignments(ctx, true); err != nil {
 		return err
 	}
 	if w.err != nil {
@@ -133,7 +132,7 @@ const ownerMergeEvery = 512
 // the point to the newest lead (never back: AUTOINCREMENT ids only grow).
 func (w *WriteBehind) mergeOwners(ctx context.Context) error {
 	if _, err := w.raw.ExecContext(ctx, `INSERT OR IGNORE INTO lead_owners (owner_id, lead_id)
-SELECT owner_id, id FROM leads WHERE id > (SELECT lead_id FROM lead_owners_upto) AND owner_id IS NOT NULL ORDER BY owner_id, id`); err != nil {
+SELECT owner_id, id FROM leads WHERE id > (SELECT lead_id FROM lead_owners_upto) AND owner_id IS NOT NULL`); err != nil {
 		return fmt.Errorf("merge lead owners: %w", err)
 	}
 	if _, err := w.raw.ExecContext(ctx, `UPDATE lead_owners_upto SET lead_id = MAX(lead_id, (SELECT COALESCE(MAX(id), 0) FROM leads))`); err != nil {
@@ -202,21 +201,21 @@ COALESCE((SELECT MAX(id) FROM assignments), 0)) + 1`).Scan(&w.nextID); err != ni
 	return nil
 }
 
-// flushAssignments writes the held-back assignments not yet written, as few multi-row INSERTs
-// of fixed sizes (so their statements stay prepared).
-func (w *WriteBehind) flushAssignments(ctx context.Context) error {
+// flushAssignments writes the held-back assignments not yet written, up to
+// maxAssignmentsPerInsert to an INSERT (one prepared statement per row count). At the group commit (last) a failed INSERT
+// rolls the whole transaction back, as the failed commit will anyway: SQLite then needs no
+// statement journal, the copy of every page the statement touches that lets it undo only itself.
+// Inside a write it must stay undoable alone.
+func (w *WriteBehind) flushAssignments(ctx context.Context, last bool) error {
 	for w.flushed < len(w.assignments) {
-		n := 1
-		for n*2 <= min(len(w.assignments)-w.flushed, maxAssignmentsPerInsert) {
-			n *= 2
-		}
+		n := min(len(w.assignments)-w.flushed, maxAssignmentsPerInsert)
 		rows := w.assignments[w.flushed : w.flushed+n]
 		args := w.args[:0]
 		for i := range rows {
 			a := &rows[i]
 			args = append(args, a.ID, nullInt(a.LeadID), a.RepID, a.RuleID, a.Method, ms(a.At), a.Actor, a.Reason, string(a.Explanation), flag(a.Pool))
 		}
-		_, err := w.raw.ExecContext(ctx, insertAssignments(n), args...)
+		_, err := w.raw.ExecContext(ctx, insertAssignments(n, last), args...)
 		clear(args)
 		w.args = args
 		if err != nil {
@@ -228,18 +227,22 @@ func (w *WriteBehind) flushAssignments(ctx context.Context) error {
 }
 
 // Held-back assignments are written up to maxAssignmentsPerInsert to a statement.
-const (
-	maxAssignmentsPerInsert = 64
-	assignmentColumns       = 10
-)
+const maxAssignmentsPerInsert = 64
 
-// insertAssignments is the INSERT of n assignments with their ids, n a power of two.
-func insertAssignments(n int) string { return insertAssignmentsByLog[bits.TrailingZeros(uint(n))] }
+// insertAssignments is the INSERT of n assignments with their ids; last picks the form that
+// rolls the transaction back on a conflict (see flushAssignments).
+func insertAssignments(n int, last bool) string {
+	if last {
+		return insertAssignmentsByRows[1][n]
+	}
+	return insertAssignmentsByRows[0][n]
+}
 
-var insertAssignmentsByLog = func() (out [7]string) { // 1, 2, 4, … maxAssignmentsPerInsert
-	for i := range out {
-		out[i] = `INSERT INTO assignments (id, lead_id, rep_id, rule_id, method, at, actor, reason, explanation, pool) VALUES ` +
-			strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?),`, 1<<i), ",")
+var insertAssignmentsByRows = func() (out [2][maxAssignmentsPerInsert + 1]string) {
+	for n := 1; n <= maxAssignmentsPerInsert; n++ {
+		values := ` INTO assignments (id, lead_id, rep_id, rule_id, method, at, actor, reason, explanation, pool) VALUES ` +
+			strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?),`, n), ",")
+		out[0][n], out[1][n] = `INSERT`+values, `INSERT OR ROLLBACK`+values
 	}
 	return out
 }()
@@ -255,7 +258,7 @@ func (f flushing) before(ctx context.Context, q string) error {
 	if f.w.flushed == len(f.w.assignments) || !f.w.usesAssignments(q) {
 		return nil
 	}
-	if err := f.w.flushAssignments(ctx); err != nil {
+	if err := f.w.flushAssignments(ctx, false); err != nil {
 		f.w.err = err
 		return err
 	}

@@ -5,7 +5,7 @@
 -- of what push routing cost a new lead (BENCHMARKS.md). Instead:
 --
 --   * lead_owners holds (owner, lead) exactly for the leads up to lead_owners_upto.lead_id;
---   * the store's writer merges the newer leads' owners into it in bulk, sorted, every few
+--   * the store's writer merges the newer leads' owners into it in bulk, every few
 --     hundred new leads (see sqlstore.WriteBehind), so a merge writes one page per rep for
 --     hundreds of leads;
 --   * a lead newer than that point is found by a scan of the newest rows of leads;

@@ -335,3 +335,71 @@ func TestWeightedRouting10kConcurrentAndCSV(t *testing.T) {
 	}
 	check(12_000)
 }
+
+// TestCandidatesFollowTime: a rule's candidates are reused between decisions (see the service's
+// candidate cache), yet a rep is never picked while away or outside working hours: an absence
+// that starts or ends, the working day that ends at a minute, and a rep switched off between two
+// decisions each take effect at the very next decision (S-REP-2, S-DIST-11).
+func TestCandidatesFollowTime(t *testing.T) {
+	t.Parallel()
+	e := setup(t) // t0 is Monday 2026-05-04 10:00 UTC
+	ann := e.createRep(map[string]any{"name": "Ann", "email": "ann@c.example",
+		"absences": []map[string]any{{"from": t0.Add(30 * time.Minute), "to": t0.Add(90 * time.Minute), "reason": "dentist"}}})
+	bob := e.createRep(map[string]any{"name": "Bob", "email": "bob@c.example", "timezone": "UTC",
+		"working_hours": map[string]any{"days": []int{1, 2, 3, 4, 5}, "start": "09:00", "end": "12:45"}})
+	cyd := e.createRep(map[string]any{"name": "Cyd", "email": "cyd@c.example"})
+	all := []int64{ann.ID, bob.ID, cyd.ID}
+	n := 0
+	// route creates leads at the given offset from t0 and returns who got them, with the
+	// exclusion each rep had in the last explanation.
+	route := func(at time.Duration, leads int) (map[int64]int, map[int64]string) {
+		t.Helper()
+		e.clock.Set(t0.Add(at))
+		got, why := map[int64]int{}, map[int64]string{}
+		for range leads {
+			n++
+			l := e.createLead(seedLead(fmt.Sprintf("c%d@x.example", n)))
+			got[l.OwnerID]++
+			_, ex := e.explanation(l.ID)
+			for _, d := range ex.Candidates {
+				why[d.RepID] = d.Excluded
+			}
+		}
+		return got, why
+	}
+	// Absences, with a rule that does not look at working hours: its candidates are reused
+	// across minutes, up to the next start or end of an absence.
+	e.putRules(map[string]any{"id": "all", "rep_ids": all, "method": "round_robin"})
+	if got, _ := route(0, 6); got[ann.ID] != 2 || got[bob.ID] != 2 || got[cyd.ID] != 2 {
+		t.Fatalf("all three eligible: %v", got)
+	}
+	if got, why := route(29*time.Minute+59*time.Second, 3); got[ann.ID] != 1 || why[ann.ID] != "" {
+		t.Fatalf("a second before Ann's absence: %v %v", got, why)
+	}
+	if got, why := route(30*time.Minute, 4); got[ann.ID] != 0 || why[ann.ID] != "away" {
+		t.Fatalf("from the first second of Ann's absence: %v %v", got, why)
+	}
+	if got, why := route(89*time.Minute+59*time.Second, 2); got[ann.ID] != 0 || why[ann.ID] != "away" {
+		t.Fatalf("a second before Ann is back: %v %v", got, why)
+	}
+	if got, why := route(90*time.Minute, 3); got[ann.ID] != 1 || why[ann.ID] != "" {
+		t.Fatalf("Ann back at the end of her absence: %v %v", got, why)
+	}
+	// The clock may also go back (a corrected clock): candidates from the future are not used.
+	if got, why := route(35*time.Minute, 2); got[ann.ID] != 0 || why[ann.ID] != "away" {
+		t.Fatalf("back inside Ann's absence: %v %v", got, why)
+	}
+	// Working hours are checked to the minute.
+	e.putRules(map[string]any{"id": "all", "rep_ids": all, "method": "round_robin", "working_hours": true})
+	if got, why := route(164*time.Minute+59*time.Second, 3); got[bob.ID] != 1 || why[bob.ID] != "" {
+		t.Fatalf("Bob's last second of work: %v %v", got, why)
+	}
+	if got, why := route(165*time.Minute, 3); got[bob.ID] != 0 || why[bob.ID] != "outside working hours" {
+		t.Fatalf("Bob after 12:45: %v %v", got, why)
+	}
+	// A rep switched off between two decisions of the same minute is skipped at once.
+	e.must(http.StatusOK, e.do("PATCH", "/api/v1/reps/"+itoa(cyd.ID), leadflow.RoleAdmin, map[string]any{"active": false}))
+	if got, why := route(165*time.Minute+10*time.Second, 3); got[ann.ID] != 3 || why[cyd.ID] != "inactive" {
+		t.Fatalf("Cyd switched off between two decisions: %v %v", got, why)
+	}
+}

@@ -82,6 +82,9 @@ type compiledRule struct {
 	// pool marks a pool rule, also when its lead is pushed instead: its assignments are the
 	// pool's (leadflow.Assignment.Pool).
 	pool bool
+	// candidates keeps the rule's latest candidates when they can be reused (see candcache.go);
+	// nil for rules whose candidates are decided afresh every time.
+	candidates *candidateCache
 }
 
 // includes reports whether rep belongs to the rule's destination (its team or rep list).
@@ -134,6 +137,9 @@ func compileRouting(rules []RoutingRule) ([]compiledRule, error) {
 		m, errs := score.CompileLeadMatcher(at, r.When)
 		fe = append(fe, errs...)
 		c := compiledRule{RoutingRule: r, match: m, pool: r.Method == MethodPool}
+		if cachesCandidates(r) {
+			c.candidates = &candidateCache{}
+		}
 		if len(r.RepIDs) > 0 {
 			c.repSet = make(map[int64]bool, len(r.RepIDs))
 			for _, id := range r.RepIDs {
@@ -291,11 +297,13 @@ func (s *Service) pushByRule(env *routingEnv, fx *effects, l *leadflow.Lead, r c
 // decide picks one of r's eligible reps for l, advancing the rule's rotation, or returns 0 and
 // records in tried why nobody was eligible.
 func (s *Service) decide(env *routingEnv, l *leadflow.Lead, r compiledRule, tried *[]RuleTry) (int64, *RoutingExplanation, error) {
-	decisions, weights, err := env.candidates(r, l)
+	decisions, weights, shared, err := env.candidates(r, l)
 	if err != nil {
 		return 0, nil, err
 	}
-	defer func() { clear(weights); weightMaps.Put(weights) }()
+	if !shared {
+		defer func() { clear(weights); weightMaps.Put(weights) }()
+	}
 	if r.Source != nil && len(weights) > 0 {
 		if err := s.sourceWeights(env.ctx, env.tx, r, decisions, weights, env.now); err != nil {
 			return 0, nil, err
@@ -420,8 +428,12 @@ func (e *routingEnv) assignedSince(since time.Time) (map[int64]int64, error) {
 	return c, err
 }
 
-// candidates lists the rule's reps with their eligibility and, for eligible ones, their weight.
-func (e *routingEnv) candidates(r compiledRule, l *leadflow.Lead) ([]RepDecision, map[string]float64, error) {
+// candidates lists every rep of r with its eligibility and the weights of the eligible ones.
+// shared weights come from the rule's cache and must only be read.
+func (e *routingEnv) candidates(r compiledRule, l *leadflow.Lead) ([]RepDecision, map[string]float64, bool, error) {
+	if decisions, weights, ok := e.cachedCandidates(r); ok {
+		return decisions, weights, true, nil
+	}
 	weights := weightMaps.Get().(map[string]float64)
 	out := (*decisionBufs.Get().(*[]RepDecision))[:0]
 	if cap(out) < len(e.reps) {
@@ -435,7 +447,7 @@ func (e *routingEnv) candidates(r compiledRule, l *leadflow.Lead) ([]RepDecision
 		d := RepDecision{RepID: rep.ID, Name: rep.Name}
 		reason, detail, err := e.exclusion(r, rep, l)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, false, err
 		}
 		if reason != "" {
 			d.Excluded, d.Detail = reason, detail
@@ -446,7 +458,7 @@ func (e *routingEnv) candidates(r compiledRule, l *leadflow.Lead) ([]RepDecision
 		if r.Method == MethodQuota {
 			alloc, used, err := e.weeklyAllocation(rep)
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, false, err
 			}
 			if used >= int64(alloc) {
 				d.Eligible, d.Weight, d.Excluded, d.Detail = false, 0, "weekly allocation used", fmt.Sprintf("%d of %d leads this week", used, alloc)
@@ -478,7 +490,8 @@ func (e *routingEnv) candidates(r compiledRule, l *leadflow.Lead) ([]RepDecision
 			}
 		}
 	}
-	return out, weights, nil
+	e.keepCandidates(r, out, weights)
+	return out, weights, false, nil
 }
 
 // weeklyAllocation is a rep's quota-progressive allocation this week and how much of it is used

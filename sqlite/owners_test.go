@@ -201,3 +201,41 @@ OR NOT EXISTS (SELECT 1 FROM leads l WHERE l.id = o.lead_id AND l.owner_id = o.o
 	insert(2, 2000, 600)
 	check("after inserts past a restart")
 }
+
+// TestLeadOwnersMergeAcrossRestarts: leads that short-lived processes created and left unmerged
+// (each fewer than a merge's worth) are merged by the next writer that opens the file, so the
+// part of every rep's list found by scanning the newest leads stays small.
+func TestLeadOwnersMergeAcrossRestarts(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "leadflow.db")
+	n := 0
+	for range 6 { // six runs of a command creating 100 leads each
+		s := openAt(t, path)
+		if err := s.Write(ctx, func(tx leadflow.Tx) error {
+			for range 100 {
+				n++
+				if err := tx.InsertLead(ctx, &leadflow.Lead{Email: fmt.Sprintf("cmd%d@owners.example", n), Stage: leadflow.StageNew, OwnerID: int64(1 + n%3)}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	var upto, merged int64
+	if err := raw.QueryRow(`SELECT (SELECT lead_id FROM lead_owners_upto), (SELECT COUNT(*) FROM lead_owners)`).Scan(&upto, &merged); err != nil {
+		t.Fatal(err)
+	}
+	if upto != 600 || merged != 600 {
+		t.Fatalf("after six runs of 100 leads: merged up to lead %d, %d entries; want all 600", upto, merged)
+	}
+}

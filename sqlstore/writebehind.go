@@ -50,8 +50,9 @@ type WriteBehind struct {
 	args          []any  // a flush's statement arguments (reused)
 	err           error  // a flush that failed before a read: the group cannot commit
 
-	newLeads int             // leads this writer created since its last owner merge (an estimate: see Flush)
-	mentions map[string]bool // statement → whether it uses the assignments table (see usesAssignments)
+	newLeads      int             // leads created since the last owner merge (an estimate: see Flush)
+	ownersCounted bool            // newLeads includes the leads found unmerged in the database
+	mentions      map[string]bool // statement → whether it uses the assignments table (see usesAssignments)
 }
 
 // NewWriteBehind returns an empty WriteBehind.
@@ -113,7 +114,19 @@ func (w *WriteBehind) Flush(ctx context.Context) error {
 		}
 	}
 	clear(w.rotations)
-	if w.newLeads >= ownerMergeEvery && w.tx.d.MergedOwners {
+	if !w.tx.d.MergedOwners {
+		return nil
+	}
+	if !w.ownersCounted {
+		// Leads other processes left unmerged (a command that created a few and exited, or a
+		// writer before a restart) count too, or they could pile up for every rep's list to scan.
+		var unmerged int
+		if err := w.raw.QueryRowContext(ctx, `SELECT COALESCE((SELECT MAX(id) FROM leads), 0) - (SELECT lead_id FROM lead_owners_upto)`).Scan(&unmerged); err != nil {
+			return fmt.Errorf("lead owners: %w", err)
+		}
+		w.newLeads, w.ownersCounted = max(w.newLeads, unmerged), true
+	}
+	if w.newLeads >= ownerMergeEvery {
 		// The count only says when: the merge itself goes from the stored merge point, so leads
 		// of a rolled-back group or of another connection are merged all the same.
 		if err := w.mergeOwners(ctx); err != nil {
@@ -171,6 +184,7 @@ func (w *WriteBehind) Discard() {
 // Invalidate moves the epoch on, e.g. when another connection committed to the database.
 func (w *WriteBehind) Invalidate() {
 	w.nextID = 0
+	w.ownersCounted = false
 	w.epoch++
 }
 

@@ -2,6 +2,7 @@ package route
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"slices"
 )
@@ -19,80 +20,48 @@ func (r *Rotation) MarshalBinary() ([]byte, error) {
 // AppendBinary appends the encoding of MarshalBinary to b (encoding.BinaryAppender), so that a
 // caller encoding the same rotation again and again can reuse one buffer.
 func (r *Rotation) AppendBinary(b []byte) ([]byte, error) {
-	if r.ids == nil {
-		r.ids = r.unionIDs()
-	}
-	return r.encode(b, r.ids), nil
-}
-
-// unionIDs returns the sorted ids of every rep the rotation knows.
-func (r *Rotation) unionIDs() []string {
-	sorted := make([]string, 0, len(r.Counts)+len(r.Epoch.Members))
-	for id := range r.Counts {
-		sorted = append(sorted, id)
-	}
-	for _, m := range []map[string]int64{r.Last, r.Held} {
-		for id := range m {
-			if _, ok := r.Counts[id]; !ok {
-				sorted = append(sorted, id)
-			}
-		}
-	}
-	for id := range r.Epoch.Members {
-		if _, ok := r.Counts[id]; !ok {
-			sorted = append(sorted, id)
-		}
-	}
-	slices.Sort(sorted)
-	return slices.Compact(sorted)
-}
-
-// encode writes the rotation with its reps in the given (sorted) order.
-func (r *Rotation) encode(b []byte, sorted []string) []byte {
-	b = slices.Grow(b, 16+len(sorted)*24)
+	r.sorted()
+	b = slices.Grow(b, 16+len(r.ids)*24)
 	b = append(b, rotationFormat)
 	b = binary.AppendVarint(b, r.Assigned)
-	b = binary.AppendVarint(b, r.Epoch.Since)
-	b = binary.AppendVarint(b, r.Epoch.Scale)
-	b = binary.AppendUvarint(b, uint64(len(sorted)))
-	for _, id := range sorted {
+	b = binary.AppendVarint(b, r.since)
+	b = binary.AppendVarint(b, r.scale)
+	b = binary.AppendUvarint(b, uint64(len(r.ids)))
+	for i, id := range r.ids {
+		st := r.states[i]
 		b = binary.AppendUvarint(b, uint64(len(id)))
 		b = append(b, id...)
-		// Which of the maps hold the rep: bit 0 counts, 1 last, 2 held, 3 member.
+		// What the rep has: bit 0 a count, 1 a last lead, 2 a held deficit, 3 a place in the epoch.
 		var flags byte
-		count, hasCount := r.Counts[id]
-		last, hasLast := r.Last[id]
-		held, hasHeld := r.Held[id]
-		mem, isMember := r.Epoch.Members[id]
-		if hasCount {
+		if st.count != 0 {
 			flags |= 1
 		}
-		if hasLast {
+		if st.last != 0 {
 			flags |= 2
 		}
-		if hasHeld {
+		if st.held != 0 {
 			flags |= 4
 		}
-		if isMember {
+		if st.member {
 			flags |= 8
 		}
 		b = append(b, flags)
-		if hasCount {
-			b = binary.AppendVarint(b, count)
+		if st.count != 0 {
+			b = binary.AppendVarint(b, st.count)
 		}
-		if hasLast {
-			b = binary.AppendVarint(b, last)
+		if st.last != 0 {
+			b = binary.AppendVarint(b, st.last)
 		}
-		if hasHeld {
-			b = binary.AppendVarint(b, held)
+		if st.held != 0 {
+			b = binary.AppendVarint(b, st.held)
 		}
-		if isMember {
-			b = binary.AppendVarint(b, mem.Weight)
-			b = binary.AppendVarint(b, mem.Carry)
-			b = binary.AppendVarint(b, mem.Count)
+		if st.member {
+			b = binary.AppendVarint(b, st.m.Weight)
+			b = binary.AppendVarint(b, st.m.Carry)
+			b = binary.AppendVarint(b, st.m.Count)
 		}
 	}
-	return b
+	return b, nil
 }
 
 var errRotationEncoding = errors.New("route: malformed rotation encoding")
@@ -122,12 +91,13 @@ func (r *Rotation) UnmarshalBinary(b []byte) error {
 	*r = Rotation{}
 	var ok1, ok2, ok3 bool
 	r.Assigned, ok1 = varint()
-	r.Epoch.Since, ok2 = varint()
-	r.Epoch.Scale, ok3 = varint()
+	r.since, ok2 = varint()
+	r.scale, ok3 = varint()
 	n, ok4 := uvarint()
 	if !ok1 || !ok2 || !ok3 || !ok4 || n > uint64(len(b)) {
 		return errRotationEncoding
 	}
+	r.reps = make(map[string]*repState, n)
 	ids := make([]string, 0, n)
 	for range n {
 		l, ok := uvarint()
@@ -136,11 +106,9 @@ func (r *Rotation) UnmarshalBinary(b []byte) error {
 		}
 		id := string(b[:l])
 		flags := b[l]
-		if flags != 0 {
-			ids = append(ids, id)
-		}
 		b = b[l+1:]
-		for i, dst := range []*map[string]int64{&r.Counts, &r.Last, &r.Held} {
+		st := &repState{}
+		for i, dst := range []*int64{&st.count, &st.last, &st.held} {
 			if flags&(1<<i) == 0 {
 				continue
 			}
@@ -148,31 +116,95 @@ func (r *Rotation) UnmarshalBinary(b []byte) error {
 			if !ok {
 				return errRotationEncoding
 			}
-			if *dst == nil {
-				*dst = map[string]int64{}
-			}
-			(*dst)[id] = v
+			*dst = v
 		}
 		if flags&8 != 0 {
-			var m Member
 			var okW, okC, okN bool
-			m.Weight, okW = varint()
-			m.Carry, okC = varint()
-			m.Count, okN = varint()
+			st.member = true
+			st.m.Weight, okW = varint()
+			st.m.Carry, okC = varint()
+			st.m.Count, okN = varint()
 			if !okW || !okC || !okN {
 				return errRotationEncoding
 			}
-			if r.Epoch.Members == nil {
-				r.Epoch.Members = map[string]Member{}
+			r.nMembers++
+		}
+		if st.known() {
+			if _, dup := r.reps[id]; dup {
+				return errRotationEncoding
 			}
-			r.Epoch.Members[id] = m
+			r.reps[id] = st
+			ids = append(ids, id)
 		}
 	}
 	if len(b) != 0 {
 		return errRotationEncoding
 	}
-	if uint64(len(ids)) == n && slices.IsSorted(ids) && len(slices.Compact(slices.Clone(ids))) == len(ids) {
-		r.ids = ids // the encoder's own order: MarshalBinary can reuse it
+	if slices.IsSorted(ids) { // the encoder's own order: AppendBinary can reuse it
+		r.ids = ids
+		r.states = make([]*repState, len(ids))
+		for i, id := range ids {
+			r.states[i] = r.reps[id]
+		}
+	}
+	return nil
+}
+
+// rotationJSON is the JSON form of a Rotation: its counters by rep, as maps.
+type rotationJSON struct {
+	Assigned int64            `json:"assigned"`
+	Counts   map[string]int64 `json:"counts,omitempty"` // leads assigned to each rep
+	Last     map[string]int64 `json:"last,omitempty"`   // Assigned right after each rep's latest lead
+	Held     map[string]int64 `json:"held,omitempty"`   // frozen deficits of reps outside the epoch, in 10⁻⁹ lead
+	Epoch    Epoch            `json:"epoch"`
+}
+
+// MarshalJSON writes the rotation as readable maps (the store keeps the binary form).
+func (r *Rotation) MarshalJSON() ([]byte, error) {
+	out := rotationJSON{Assigned: r.Assigned, Epoch: Epoch{Since: r.since, Scale: r.scale}}
+	put := func(m *map[string]int64, id string, v int64) {
+		if v == 0 {
+			return
+		}
+		if *m == nil {
+			*m = map[string]int64{}
+		}
+		(*m)[id] = v
+	}
+	for id, st := range r.reps {
+		put(&out.Counts, id, st.count)
+		put(&out.Last, id, st.last)
+		put(&out.Held, id, st.held)
+		if st.member {
+			if out.Epoch.Members == nil {
+				out.Epoch.Members = map[string]Member{}
+			}
+			out.Epoch.Members[id] = st.m
+		}
+	}
+	return json.Marshal(out)
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote.
+func (r *Rotation) UnmarshalJSON(b []byte) error {
+	var in rotationJSON
+	if err := json.Unmarshal(b, &in); err != nil {
+		return err
+	}
+	*r = Rotation{Assigned: in.Assigned, since: in.Epoch.Since, scale: in.Epoch.Scale}
+	for id, v := range in.Counts {
+		r.state(id).count = v
+	}
+	for id, v := range in.Last {
+		r.state(id).last = v
+	}
+	for id, v := range in.Held {
+		r.state(id).held = v
+	}
+	for id, m := range in.Epoch.Members {
+		st := r.state(id)
+		st.member, st.m = true, m
+		r.nMembers++
 	}
 	return nil
 }

@@ -29,8 +29,9 @@ const (
 var ErrNoEligibleRep = &leadflow.Error{Code: leadflow.ECONFLICT, Message: "no eligible rep with a positive weight"}
 
 // Rotation is the persistent state of one weighted rotation (S-DIST-1, S-DIST-2, S-DIST-2a): a
-// plain value that lives in the database (JSON) and is read, advanced with Next and written back
-// in one transaction, so that two leads routed at the same instant never see the same state.
+// value that lives in the database (MarshalBinary; JSON for people) and is read, advanced with
+// Next and written back in one transaction, so that two leads routed at the same instant never see
+// the same state.
 //
 // # Algorithm
 //
@@ -87,25 +88,37 @@ var ErrNoEligibleRep = &leadflow.Error{Code: leadflow.ECONFLICT, Message: "no el
 // advances and writes it inside one transaction.
 type Rotation struct {
 	// Assigned is the number of leads this rotation has assigned.
-	Assigned int64 `json:"assigned"`
-	// Counts holds the number of leads each rep has been assigned.
-	Counts map[string]int64 `json:"counts,omitempty"`
-	// Last holds, per rep, the value of Assigned right after its latest lead (for tie-breaks).
-	Last map[string]int64 `json:"last,omitempty"`
-	// Held holds the frozen deficits of reps outside the current epoch, in 10⁻⁹ lead.
-	Held map[string]int64 `json:"held,omitempty"`
-	// Epoch is the current run of decisions with one set of participants and weights.
-	Epoch Epoch `json:"epoch"`
+	Assigned int64
+	// since is the value of Assigned when the current epoch began, and scale the sum of its
+	// members' micro-weights.
+	since, scale int64
+	nMembers     int // reps taking part in the current epoch
+	// reps holds what the rotation knows of each rep: one record per rep, so that a decision
+	// looks each rep up once.
+	reps map[string]*repState
 
-	// ids caches the sorted union of the reps in the maps above for MarshalBinary; nil when a
-	// rep was added or removed since. Decisions of a steady team leave it valid, so encoding a
-	// 500-rep state does not collect and sort 500 ids every time.
-	ids []string
+	// ids and states cache the reps in id order (for the encoding and the explanation); nil when
+	// a rep was added or removed since. Decisions of a steady team leave them valid, so a 500-rep
+	// state is not collected and sorted every time.
+	ids    []string
+	states []*repState
 }
 
-// Epoch is the part of a Rotation that belongs to the current participants and weights (S-DIST-2).
-// A member's deficit is (Carry + n·Weight − Count·Scale) / Scale leads, where n is the number of
-// leads assigned since the epoch began.
+// repState is everything a Rotation keeps about one rep.
+type repState struct {
+	count  int64  // leads assigned to the rep over all epochs
+	last   int64  // Assigned right after its latest lead; 0 = never
+	held   int64  // its frozen deficit while outside the epoch, in 10⁻⁹ lead
+	member bool   // it takes part in the current epoch
+	m      Member // its part of the epoch, while a member
+}
+
+// known reports whether the rotation holds anything about the rep.
+func (s *repState) known() bool { return s.count != 0 || s.last != 0 || s.held != 0 || s.member }
+
+// Epoch is the part of a Rotation that belongs to the current participants and weights (S-DIST-2),
+// as the JSON form of a Rotation shows it. A member's deficit is (Carry + n·Weight − Count·Scale) /
+// Scale leads, where n is the number of leads assigned since the epoch began.
 type Epoch struct {
 	// Since is the value of Rotation.Assigned when the epoch began.
 	Since int64 `json:"since"`
@@ -181,8 +194,7 @@ type Pick struct {
 type cand struct {
 	id   string
 	w, s int64
-	last int64 // -1 until looked up
-	m    Member
+	st   *repState
 }
 
 // Next assigns the next lead (S-DIST-2): it picks the participating rep as described on Rotation,
@@ -210,10 +222,7 @@ func (r *Rotation) Explain(weights map[string]float64, eligible func(id string) 
 }
 
 func (r *Rotation) next(weights map[string]float64, eligible func(id string) bool, collect *[]Candidate) (string, Pick, error) {
-	if r.Epoch.Members == nil {
-		r.Epoch.Members = make(map[string]Member, len(weights))
-	}
-	n := r.Assigned - r.Epoch.Since
+	n := r.Assigned - r.since
 	match := true
 	var participants, skipped int
 	var scale int64
@@ -235,12 +244,12 @@ func (r *Rotation) next(weights map[string]float64, eligible func(id string) boo
 		if !match {
 			continue
 		}
-		m, ok := r.Epoch.Members[id]
-		if !ok || m.Weight != w {
+		st := r.reps[id]
+		if st == nil || !st.member || st.m.Weight != w {
 			match = false
 			continue
 		}
-		r.consider(&best, &second, cand{id: id, w: w, s: m.Carry + (n+1)*w - m.Count*r.Epoch.Scale, last: -1, m: m})
+		r.consider(&best, &second, cand{id: id, w: w, s: st.m.Carry + (n+1)*w - st.m.Count*r.scale, st: st})
 	}
 	if participants == 0 {
 		return "", Pick{}, ErrNoEligibleRep
@@ -249,17 +258,19 @@ func (r *Rotation) next(weights map[string]float64, eligible func(id string) boo
 		return "", Pick{}, leadflow.Invalid("weights", fmt.Sprintf("the weights add up to more than %d", maxScale/weightUnit))
 	}
 	rebased := false
-	if !match || participants != len(r.Epoch.Members) || scale != r.Epoch.Scale {
+	if !match || participants != r.nMembers || scale != r.scale {
 		r.rebase(weights, eligible)
 		rebased = true
 		n = 0
 		best, second = cand{}, cand{}
-		for id, m := range r.Epoch.Members {
-			r.consider(&best, &second, cand{id: id, w: m.Weight, s: m.Carry + m.Weight, last: -1, m: m})
+		for id, st := range r.reps {
+			if st.member {
+				r.consider(&best, &second, cand{id: id, w: st.m.Weight, s: st.m.Carry + st.m.Weight, st: st})
+			}
 		}
 	}
 
-	p := Pick{Rep: best.id, Lead: r.Assigned + 1, Candidates: participants, Skipped: skipped, Rebased: rebased, Scale: r.Epoch.Scale, EpochLeads: n}
+	p := Pick{Rep: best.id, Lead: r.Assigned + 1, Candidates: participants, Skipped: skipped, Rebased: rebased, Scale: r.scale, EpochLeads: n}
 	p.Winner = r.describe(best, weights[best.id], n)
 	switch {
 	case second.id == "":
@@ -269,26 +280,30 @@ func (r *Rotation) next(weights map[string]float64, eligible func(id string) boo
 		_, p.Reason = r.better(&best, &second)
 	}
 	if collect != nil {
-		r.collect(collect, weights, eligible, n)
+		r.collect(collect, weights, n)
 	}
 
 	// Record the assignment.
-	m := best.m
-	m.Count++
-	r.Epoch.Members[best.id] = m
-	if r.Counts == nil {
-		r.Counts = make(map[string]int64, len(weights))
-	}
-	if r.Last == nil {
-		r.Last = make(map[string]int64, len(weights))
-	}
+	st := best.st
+	st.m.Count++
 	r.Assigned++
-	if _, known := r.Counts[best.id]; !known {
-		r.ids = nil
-	}
-	r.Counts[best.id]++
-	r.Last[best.id] = r.Assigned
+	st.count++
+	st.last = r.Assigned
 	return best.id, p, nil
+}
+
+// state returns the rep's record, adding an empty one (which invalidates the id cache).
+func (r *Rotation) state(id string) *repState {
+	if st, ok := r.reps[id]; ok {
+		return st
+	}
+	if r.reps == nil {
+		r.reps = make(map[string]*repState)
+	}
+	st := &repState{}
+	r.reps[id] = st
+	r.ids, r.states = nil, nil
+	return st
 }
 
 // consider updates the best and second-best candidates with c.
@@ -322,17 +337,11 @@ func (r *Rotation) better(a, b *cand) (bool, string) {
 		reason = ReasonNoneReleased
 	}
 	// Deadline of a: (Scale − s_a)/w_a; compare (Scale − s_a)·w_b with (Scale − s_b)·w_a.
-	if c := cmpMul(r.Epoch.Scale-a.s, b.w, r.Epoch.Scale-b.s, a.w); c != 0 {
+	if c := cmpMul(r.scale-a.s, b.w, r.scale-b.s, a.w); c != 0 {
 		return c < 0, reason
 	}
-	if a.last < 0 {
-		a.last = r.Last[a.id]
-	}
-	if b.last < 0 {
-		b.last = r.Last[b.id]
-	}
-	if a.last != b.last {
-		return a.last < b.last, ReasonLeastRecent
+	if a.st.last != b.st.last {
+		return a.st.last < b.st.last, ReasonLeastRecent
 	}
 	ha, hb := tieHash(a.id, r.Assigned), tieHash(b.id, r.Assigned)
 	if ha != hb {
@@ -343,16 +352,13 @@ func (r *Rotation) better(a, b *cand) (bool, string) {
 
 // describe turns a candidate into its explanation; n is the number of leads of the epoch so far.
 func (r *Rotation) describe(c cand, weight float64, n int64) Candidate {
-	last := c.last
-	if last < 0 {
-		last = r.Last[c.id]
-	}
-	return r.memberCandidate(c.id, weight, c.m, n, last)
+	return r.memberCandidate(c.id, weight, c.st, n)
 }
 
 // memberCandidate describes an epoch member before lead n+1 of the epoch.
-func (r *Rotation) memberCandidate(id string, weight float64, m Member, n, last int64) Candidate {
-	return MemberCandidate(id, weight, m.Weight, r.Counts[id], m.Carry+n*m.Weight-m.Count*r.Epoch.Scale, r.Epoch.Scale, last)
+func (r *Rotation) memberCandidate(id string, weight float64, st *repState, n int64) Candidate {
+	m := st.m
+	return MemberCandidate(id, weight, m.Weight, st.count, m.Carry+n*m.Weight-m.Count*r.scale, r.scale, st.last)
 }
 
 // MemberCandidate describes a participant of a decision from the integers a rotation keeps: its
@@ -375,66 +381,80 @@ func MemberCandidate(id string, weight float64, mw, count, x, scale, last int64)
 }
 
 // collect appends a Candidate for every rep of weights to *dst, sorted by id.
-func (r *Rotation) collect(dst *[]Candidate, weights map[string]float64, eligible func(string) bool, n int64) {
-	if r.ids == nil {
-		r.ids = r.unionIDs()
+func (r *Rotation) collect(dst *[]Candidate, weights map[string]float64, n int64) {
+	r.sorted()
+	if cap(*dst)-len(*dst) < len(weights) {
+		*dst = slices.Grow(*dst, len(weights))
 	}
-	ids := r.ids // a steady team's reps are exactly the rotation's: no sort needed
-	if len(ids) != len(weights) || !allIn(ids, weights) {
-		ids = make([]string, 0, len(weights)) // sort the ids, not the (much larger) candidates
-		for id := range weights {
-			ids = append(ids, id)
-		}
-		slices.Sort(ids)
-	}
-	if cap(*dst)-len(*dst) < len(ids) {
-		*dst = slices.Grow(*dst, len(ids))
-	}
-	for _, id := range ids {
-		wf := weights[id]
-		if m, ok := r.Epoch.Members[id]; ok {
-			*dst = append(*dst, r.memberCandidate(id, wf, m, n, r.Last[id]))
-			continue
-		}
-		*dst = append(*dst, Candidate{ID: id, Weight: wf, Count: r.Counts[id],
-			Deficit: float64(r.Held[id]) / nano, LastLead: r.Last[id]})
-	}
-}
-
-// allIn reports whether every id is a key of weights.
-func allIn(ids []string, weights map[string]float64) bool {
-	for _, id := range ids {
-		if _, ok := weights[id]; !ok {
-			return false
-		}
-	}
-	return true
-}
-
-// settle ends the current epoch: every member's deficit moves to Held, in 10⁻⁹ lead.
-func (r *Rotation) settle() {
-	r.ids = nil
-	if len(r.Epoch.Members) > 0 {
-		if r.Held == nil {
-			r.Held = make(map[string]int64, len(r.Epoch.Members))
-		}
-		n := r.Assigned - r.Epoch.Since
-		for id, m := range r.Epoch.Members {
-			d := mulDivRound(m.Carry+n*m.Weight-m.Count*r.Epoch.Scale, nano, r.Epoch.Scale)
-			if d != 0 {
-				r.Held[id] = d
-			} else {
-				delete(r.Held, id)
+	start := len(*dst)
+	if len(r.ids) == len(weights) { // a steady team's reps are exactly the rotation's: no sort needed
+		for i, id := range r.ids {
+			wf, ok := weights[id]
+			if !ok {
+				*dst = (*dst)[:start]
+				break
 			}
+			*dst = append(*dst, r.candidate(id, wf, r.states[i], n))
+		}
+		if len(*dst)-start == len(weights) {
+			return
 		}
 	}
-	clear(r.Epoch.Members)
-	r.Epoch.Scale = 0
-	r.Epoch.Since = r.Assigned
+	ids := make([]string, 0, len(weights)) // sort the ids, not the (much larger) candidates
+	for id := range weights {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		*dst = append(*dst, r.candidate(id, weights[id], r.reps[id], n))
+	}
+}
+
+// candidate describes a rep of a decision: a member with its standing, any other with its frozen
+// deficit. st is nil for a rep the rotation does not know.
+func (r *Rotation) candidate(id string, wf float64, st *repState, n int64) Candidate {
+	switch {
+	case st == nil:
+		return Candidate{ID: id, Weight: wf}
+	case st.member:
+		return r.memberCandidate(id, wf, st, n)
+	}
+	return Candidate{ID: id, Weight: wf, Count: st.count, Deficit: float64(st.held) / nano, LastLead: st.last}
+}
+
+// sorted fills the id-ordered cache of the reps the rotation knows.
+func (r *Rotation) sorted() {
+	if r.ids != nil {
+		return
+	}
+	r.ids = make([]string, 0, len(r.reps))
+	for id, st := range r.reps {
+		if st.known() {
+			r.ids = append(r.ids, id)
+		}
+	}
+	slices.Sort(r.ids)
+	r.states = make([]*repState, len(r.ids))
+	for i, id := range r.ids {
+		r.states[i] = r.reps[id]
+	}
+}
+
+// settle ends the current epoch: every member's deficit moves to its held deficit, in 10⁻⁹ lead.
+func (r *Rotation) settle() {
+	n := r.Assigned - r.since
+	for _, st := range r.reps {
+		if st.member {
+			st.held = mulDivRound(st.m.Carry+n*st.m.Weight-st.m.Count*r.scale, nano, r.scale)
+			st.member, st.m = false, Member{}
+		}
+	}
+	r.nMembers, r.scale, r.since = 0, 0, r.Assigned
+	r.ids, r.states = nil, nil // reps may have become unknown
 }
 
 // rebase settles the epoch and starts a new one with the current participants, their deficits
-// taken from Held and re-centred to sum to zero in proportion to their weights.
+// taken from their held deficits and re-centred to sum to zero in proportion to their weights.
 func (r *Rotation) rebase(weights map[string]float64, eligible func(string) bool) {
 	r.settle()
 	var scale, sum int64
@@ -443,19 +463,22 @@ func (r *Rotation) rebase(weights map[string]float64, eligible func(string) bool
 		if w == 0 || (eligible != nil && !eligible(id)) {
 			continue
 		}
-		d := r.Held[id]
-		delete(r.Held, id)
-		r.Epoch.Members[id] = Member{Weight: w, Carry: d}
+		st := r.state(id)
+		st.member, st.m = true, Member{Weight: w, Carry: st.held}
+		sum += st.held
+		st.held = 0
 		scale += w
-		sum += d
+		r.nMembers++
 	}
-	for id, m := range r.Epoch.Members {
-		d := m.Carry - mulDivRound(sum, m.Weight, scale)
-		m.Carry = mulDivRound(d, scale, nano)
-		r.Epoch.Members[id] = m
+	for _, st := range r.reps {
+		if st.member {
+			d := st.m.Carry - mulDivRound(sum, st.m.Weight, scale)
+			st.m.Carry = mulDivRound(d, scale, nano)
+		}
 	}
-	r.Epoch.Scale = scale
-	r.Epoch.Since = r.Assigned
+	r.scale = scale
+	r.since = r.Assigned
+	r.ids, r.states = nil, nil
 }
 
 // Boost moves a rep leads further behind its share (S-REP-2 catch-up boost after a vacation, or a
@@ -468,59 +491,67 @@ func (r *Rotation) Boost(id string, leads float64) error {
 	if math.IsNaN(leads) || math.Abs(leads) > MaxBoost {
 		return leadflow.Invalid("leads", fmt.Sprintf("must be a number from -%d to %d", MaxBoost, MaxBoost))
 	}
-	r.ids = nil
 	r.settle()
-	if r.Held == nil {
-		r.Held = make(map[string]int64)
-	}
-	r.Held[id] += int64(math.Round(leads * nano))
-	if r.Held[id] == 0 {
-		delete(r.Held, id)
-	}
+	r.state(id).held += int64(math.Round(leads * nano))
+	r.ids, r.states = nil, nil
 	return nil
 }
 
 // Forget drops everything the rotation knows about a rep that has left (S-DIST-2a). The other
 // reps keep their deficits; a departing rep's deficit is spread over them at the next decision.
 func (r *Rotation) Forget(id string) {
-	r.ids = nil
-	if _, ok := r.Epoch.Members[id]; ok {
+	if st, ok := r.reps[id]; ok && st.member {
 		r.settle()
 	}
-	delete(r.Held, id)
-	delete(r.Counts, id)
-	delete(r.Last, id)
+	delete(r.reps, id)
+	r.ids, r.states = nil, nil
 }
 
 // Deficit returns how many leads the rep is behind its exact share at this moment (negative:
 // ahead), as Next would see it before the next lead (S-DIST-12).
 func (r *Rotation) Deficit(id string) float64 {
-	if m, ok := r.Epoch.Members[id]; ok {
-		n := r.Assigned - r.Epoch.Since
-		return float64(m.Carry+n*m.Weight-m.Count*r.Epoch.Scale) / float64(r.Epoch.Scale)
+	st := r.reps[id]
+	switch {
+	case st == nil:
+		return 0
+	case st.member:
+		n := r.Assigned - r.since
+		return float64(st.m.Carry+n*st.m.Weight-st.m.Count*r.scale) / float64(r.scale)
 	}
-	return float64(r.Held[id]) / nano
+	return float64(st.held) / nano
+}
+
+// Count returns the number of leads the rotation has given the rep.
+func (r *Rotation) Count(id string) int64 {
+	if st := r.reps[id]; st != nil {
+		return st.count
+	}
+	return 0
+}
+
+// Counts returns the number of leads the rotation has given each rep that had one.
+func (r *Rotation) Counts() map[string]int64 {
+	out := make(map[string]int64, len(r.reps))
+	for id, st := range r.reps {
+		if st.count != 0 {
+			out[id] = st.count
+		}
+	}
+	return out
 }
 
 // Clone returns a deep copy of r.
 func (r *Rotation) Clone() *Rotation {
 	c := *r
-	c.Counts = cloneMap(r.Counts)
-	c.Last = cloneMap(r.Last)
-	c.Held = cloneMap(r.Held)
-	c.Epoch.Members = cloneMap(r.Epoch.Members)
+	c.ids, c.states = nil, nil
+	if r.reps != nil {
+		c.reps = make(map[string]*repState, len(r.reps))
+		for id, st := range r.reps {
+			cp := *st
+			c.reps[id] = &cp
+		}
+	}
 	return &c
-}
-
-func cloneMap[V any](m map[string]V) map[string]V {
-	if m == nil {
-		return nil
-	}
-	c := make(map[string]V, len(m))
-	for k, v := range m {
-		c[k] = v
-	}
-	return c
 }
 
 // MicroWeight converts a weight to the millionths a rotation works in; ok is false for NaN, negative or too large weights.

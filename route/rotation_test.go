@@ -34,10 +34,10 @@ func checkBound(t *testing.T, r *route.Rotation, ids []string, weights map[strin
 	}
 	n := r.Assigned
 	for _, id := range ids {
-		diff := r.Counts[id]*sum - n*micro[id]
+		diff := r.Count(id)*sum - n*micro[id]
 		if diff <= -sum || diff >= sum {
 			t.Fatalf("after %d leads rep %s (weight %g) has %d leads, exact share %.4f: off by a full lead or more",
-				n, id, weights[id], r.Counts[id], float64(n)*float64(micro[id])/float64(sum))
+				n, id, weights[id], r.Count(id), float64(n)*float64(micro[id])/float64(sum))
 		}
 	}
 }
@@ -134,9 +134,9 @@ func TestRotationGolden3221(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	a, d := r.Counts["alice"], r.Counts["diana"]
-	if (a != 37 && a != 38) || r.Counts["bob"] != 25 || r.Counts["carlos"] != 25 || (d != 12 && d != 13) || a+d != 50 {
-		t.Fatalf("3:2:2:1 over 100 leads = %v, want 37–38/25/25/12–13", r.Counts)
+	a, d := r.Count("alice"), r.Count("diana")
+	if (a != 37 && a != 38) || r.Count("bob") != 25 || r.Count("carlos") != 25 || (d != 12 && d != 13) || a+d != 50 {
+		t.Fatalf("3:2:2:1 over 100 leads = %v, want 37–38/25/25/12–13", r.Counts())
 	}
 	// Every 8 leads the counts are exactly 3/2/2/1 per 8.
 	var r8 route.Rotation
@@ -144,8 +144,8 @@ func TestRotationGolden3221(t *testing.T) {
 		r8.Next(weights, nil)
 		if n%8 == 0 {
 			k := int64(n / 8)
-			if r8.Counts["alice"] != 3*k || r8.Counts["bob"] != 2*k || r8.Counts["carlos"] != 2*k || r8.Counts["diana"] != k {
-				t.Fatalf("after %d leads: %v", n, r8.Counts)
+			if r8.Count("alice") != 3*k || r8.Count("bob") != 2*k || r8.Count("carlos") != 2*k || r8.Count("diana") != k {
+				t.Fatalf("after %d leads: %v", n, r8.Counts())
 			}
 		}
 	}
@@ -165,7 +165,7 @@ func TestRotationGoldenTiers(t *testing.T) {
 	var total int64
 	for id, w := range weights {
 		exact := 100 * w / 14
-		c := r.Counts[id]
+		c := r.Count(id)
 		total += c
 		if c != want[w][0] && c != want[w][1] {
 			t.Errorf("%s (weight %g, exact %.1f) got %d leads", id, w, exact, c)
@@ -263,12 +263,12 @@ func TestRotationSkipsIneligible(t *testing.T) {
 	if got := r.Deficit("bob"); math.Abs(got-before) > 1e-9 {
 		t.Fatalf("bob's deficit moved while away: %v → %v", before, got)
 	}
-	bobBefore := r.Counts["bob"]
+	bobBefore := r.Count("bob")
 	// Back: bob gets about his third of the next 30 leads, not a flood.
 	for range 30 {
 		r.Next(weights, nil)
 	}
-	if got := r.Counts["bob"] - bobBefore; got < 9 || got > 11 {
+	if got := r.Count("bob") - bobBefore; got < 9 || got > 11 {
 		t.Fatalf("bob got %d of 30 leads after returning, want about 10", got)
 	}
 }
@@ -291,12 +291,12 @@ func TestRotationAddRemoveRep(t *testing.T) {
 		t.Fatalf("winner's deficit jumped: %+v", p.Winner)
 	}
 	// The new rep is on its share: over the next 80 leads d gets its 2/8.
-	counts0 := map[string]int64{"a": r.Counts["a"], "b": r.Counts["b"], "c": r.Counts["c"], "d": r.Counts["d"]}
+	counts0 := map[string]int64{"a": r.Count("a"), "b": r.Count("b"), "c": r.Count("c"), "d": r.Count("d")}
 	for range 79 {
 		r.Next(weights, nil)
 	}
 	for id, w := range weights {
-		got := float64(r.Counts[id] - counts0[id])
+		got := float64(r.Count(id) - counts0[id])
 		if math.Abs(got-79*w/8) > 2 {
 			t.Fatalf("%s got %v of 79 leads, share %.1f", id, got, 79*w/8)
 		}
@@ -382,7 +382,7 @@ func TestRotationExplain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Assigned != 0 || len(r.Counts) != 0 {
+	if r.Assigned != 0 || len(r.Counts()) != 0 {
 		t.Fatal("Explain changed the rotation")
 	}
 	if len(cands) != 3 || cands[0].ID != "alice" || cands[2].ID != "carol" || cands[2].Eligible {
@@ -409,7 +409,7 @@ func TestRotationExplain(t *testing.T) {
 		}
 	}
 	// 3:1 → alice, alice, bob, alice or similar: every 4 leads exactly 3 and 1.
-	if r.Counts["alice"] != 3 || r.Counts["bob"] != 1 {
+	if r.Count("alice") != 3 || r.Count("bob") != 1 {
 		t.Fatalf("sequence %v", seq)
 	}
 	// Lead 5 after 4 is a fresh cycle: alice due 0.75, bob 0.25 again.
@@ -460,7 +460,7 @@ func TestRotationBoost(t *testing.T) {
 	if err := r.Boost("d", 4); err != nil {
 		t.Fatal(err)
 	}
-	before := r.Counts["d"]
+	before := r.Count("d")
 	run := 0
 	for range 3 {
 		if id, _, _ := r.Next(weights, nil); id == "d" {
@@ -475,7 +475,7 @@ func TestRotationBoost(t *testing.T) {
 		r.Next(weights, nil)
 	}
 	// Over 40 leads: share 10, plus 3 catch-up.
-	if got := r.Counts["d"] - before; got < 12 || got > 14 {
+	if got := r.Count("d") - before; got < 12 || got > 14 {
 		t.Fatalf("boosted rep got %d of 40 leads, want about 13", got)
 	}
 }

@@ -126,7 +126,7 @@ func sizesFor(o Options) sizes {
 		events: 300_000, eventBatch: 1000, eventCl: 4,
 		singleEvents: 10_000, singleEventCl: 8,
 		rescoreLeads: o.RescoreLeads,
-		routingLeads: 20_000, routingRounds: 5, decisions: 5_000,
+		routingLeads: 20_000, routingRounds: 7, decisions: 5_000,
 		raceReps: TargetClaimRaceReps, raceRounds: 5,
 		claimLeads: 20_000, claimWave: 2_000, claimReps: 200, claimCl: 32,
 		fanoutReps: TargetFanoutClients, fanoutRounds: 20,

@@ -12,8 +12,8 @@ import (
 )
 
 // WriteBehind is the group-commit state of a store with one writer connection that commits many
-// callers' writes in one transaction, each inside its own savepoint (SQLite). It does two things
-// the writer's position makes safe:
+// callers' writes in one transaction, each inside its own savepoint (SQLite). It does what the
+// writer's position makes safe:
 //
 //   - Rotation states (one row per routing rule, rewritten by every routing decision, S-DIST-2)
 //     are held back and written once per group commit, just before COMMIT, instead of once per
@@ -114,9 +114,15 @@ func (w *WriteBehind) Flush(ctx context.Context) error {
 		}
 	}
 	clear(w.rotations)
-	if !w.tx.d.MergedOwners {
-		return nil
+	if w.tx.d.MergedOwners {
+		return w.mergeOwnersWhenDue(ctx)
 	}
+	return nil
+}
+
+// mergeOwnersWhenDue merges the new leads' owners into lead_owners once ownerMergeEvery leads
+// wait for it.
+func (w *WriteBehind) mergeOwnersWhenDue(ctx context.Context) error {
 	if !w.ownersCounted {
 		// Leads other processes left unmerged (a command that created a few and exited, or a
 		// writer before a restart) count too, or they could pile up for every rep's list to scan.
@@ -138,7 +144,7 @@ func (w *WriteBehind) Flush(ctx context.Context) error {
 }
 
 // ownerMergeEvery is how many new leads wait for an owner merge: what a rep's list scans beyond
-// lead_owners, and what one merge sorts.
+// lead_owners, and what one merge inserts.
 const ownerMergeEvery = 512
 
 // mergeOwners adds the owners of the leads newer than the merge point to lead_owners and moves

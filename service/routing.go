@@ -83,7 +83,8 @@ type compiledRule struct {
 	// pool's (leadflow.Assignment.Pool).
 	pool bool
 	// candidates keeps the rule's latest candidates when they can be reused (see candcache.go);
-	// nil for rules whose candidates are decided afresh every time.
+	// nil for rules whose candidates are decided afresh every time. A copy of the rule that
+	// changes how candidates are chosen (method, weights, reps) must set it to nil.
 	candidates *candidateCache
 }
 

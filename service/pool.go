@@ -102,7 +102,7 @@ func poolLead(e *leadflow.PoolEntry) compete.PoolLead {
 // (S-COMP-5), or when the lead is due to an onboarding rep's protected allocation (S-COMP-6/7).
 func (s *Service) poolInTx(ctx context.Context, tx leadflow.Tx, fx *effects, l *leadflow.Lead, r compiledRule, a Actor, reason string, now time.Time) (bool, compiledRule, error) {
 	push := r
-	push.Method = MethodRoundRobin
+	push.Method, push.candidates = MethodRoundRobin, nil // pushed round-robin: not the pool rule's candidates
 	cfg := s.Competition()
 	pt, err := s.loadPoolTeam(ctx, tx, r.TeamID, now)
 	if err != nil {

@@ -17,12 +17,7 @@ func (s *Service) Assign(ctx context.Context, a Actor, leadID, repID int64, reas
 	if err := checkText("reason", reason); err != nil {
 		return nil, err
 	}
-	var out *leadflow.Lead
-	err := s.write(ctx, func(tx leadflow.Tx, fx *effects) error {
-		l, err := s.visibleLead(ctx, tx, a, leadID)
-		if err != nil {
-			return err
-		}
+	return s.writeLead(ctx, a, leadID, func(tx leadflow.Tx, fx *effects, l *leadflow.Lead) error {
 		cfg, err := s.routingConfigFor(ctx, tx)
 		if err != nil {
 			return err
@@ -60,8 +55,6 @@ func (s *Service) Assign(ctx context.Context, a Actor, leadID, repID int64, reas
 		if err := s.assign(ctx, tx, fx, l, repID, rule, ex, a, reason, now); err != nil {
 			return err
 		}
-		out = l
 		return nil
 	})
-	return out, err
 }

@@ -225,31 +225,17 @@ func (s *Service) PatchLead(ctx context.Context, a Actor, id int64, in leadflow.
 	if in.Email != nil && *in.Email == "" && empty(in.ExternalID) {
 		return nil, leadflow.Invalid("email", "cannot be cleared; a lead needs an email or an external_id")
 	}
-	var out *leadflow.Lead
-	err := s.write(ctx, func(tx leadflow.Tx, fx *effects) error {
-		l, err := s.visibleLead(ctx, tx, a, id)
-		if err != nil {
-			return err
-		}
+	return s.writeLead(ctx, a, id, func(tx leadflow.Tx, fx *effects, l *leadflow.Lead) error {
 		if l.Email == "" && l.ExternalID == "" {
 			return leadflow.Invalid("email", "a lead needs an email or an external_id")
 		}
-		// Reuse the upsert path keyed on this lead's own identity.
-		ext, email := l.ExternalID, l.Email
-		key := leadflow.LeadInput{}
-		if ext != "" {
-			key.ExternalID = &ext
-		} else {
-			key.Email = &email
-		}
-		if in.Email != nil && *in.Email != "" && leadflow.NormalizeEmail(*in.Email) != leadflow.NormalizeEmail(email) {
+		if in.Email != nil && *in.Email != "" && leadflow.NormalizeEmail(*in.Email) != leadflow.NormalizeEmail(l.Email) {
 			if other, err := tx.LeadByEmail(ctx, *in.Email); err == nil && other.ID != l.ID {
 				return &leadflow.Error{Code: leadflow.ECONFLICT, Message: "email already used", Fields: []leadflow.FieldError{{Field: "email", Reason: fmt.Sprintf("already used by lead %d", other.ID)}}}
 			}
 		}
 		changes := applyInput(l, &in)
 		if len(changes) == 0 {
-			out = l
 			return nil
 		}
 		now := s.clock.Now()
@@ -263,10 +249,8 @@ func (s *Service) PatchLead(ctx context.Context, a Actor, id int64, in leadflow.
 			entries = append(entries, leadflow.HistoryEntry{LeadID: l.ID, At: now, Actor: a.Name, Kind: leadflow.HistoryField, Field: c.field, Old: c.old, New: c.new})
 		}
 		fx.history = append(fx.history, entries...)
-		out = l
 		return s.recordScore(ctx, tx, fx, l, sc, a, "fields changed")
 	})
-	return out, err
 }
 
 // visibleLead loads a lead the actor may see: a rep only its own (S-SEC-2).
@@ -279,6 +263,27 @@ func (s *Service) visibleLead(ctx context.Context, tx leadflow.ReadTx, a Actor, 
 		return nil, leadflow.Errorf(leadflow.ENOTFOUND, "lead not found")
 	}
 	return l, nil
+}
+
+// writeLead runs fn in one write transaction on the lead with the given id, as the actor may see
+// it (a rep only its own leads), and returns the lead as fn leaves it.
+func (s *Service) writeLead(ctx context.Context, a Actor, id int64, fn func(tx leadflow.Tx, fx *effects, l *leadflow.Lead) error) (*leadflow.Lead, error) {
+	var out *leadflow.Lead
+	err := s.write(ctx, func(tx leadflow.Tx, fx *effects) error {
+		l, err := s.visibleLead(ctx, tx, a, id)
+		if err != nil {
+			return err
+		}
+		if err := fn(tx, fx, l); err != nil {
+			return err
+		}
+		out = l
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // Lead returns one lead with its score decayed to now (S-SCORE-7: decay applied on read).

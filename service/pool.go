@@ -453,12 +453,7 @@ func (s *Service) Release(ctx context.Context, a Actor, leadID int64, reason str
 	if err := checkText("reason", reason); err != nil {
 		return nil, err
 	}
-	var out *leadflow.Lead
-	err := s.write(ctx, func(tx leadflow.Tx, fx *effects) error {
-		l, err := s.visibleLead(ctx, tx, a, leadID)
-		if err != nil {
-			return err
-		}
+	return s.writeLead(ctx, a, leadID, func(tx leadflow.Tx, fx *effects, l *leadflow.Lead) error {
 		e, err := tx.PoolEntry(ctx, leadID)
 		if leadflow.ErrorCode(err) == leadflow.ENOTFOUND || err == nil && (e.Status != leadflow.PoolClaimed || e.ClaimedBy != l.OwnerID || l.OwnerID == 0) {
 			return leadflow.Errorf(leadflow.ECONFLICT, "only a lead claimed from the pool (and still held by the rep who claimed it) can be released; a manager reassigns other leads (POST /api/v1/leads/{id}/assign)")
@@ -495,10 +490,8 @@ func (s *Service) Release(ctx context.Context, a Actor, leadID int64, reason str
 		}
 		entry, preview := *e, compete.PreviewOf(l)
 		fx.after = append(fx.after, func() { s.poolChanged(poolMsg{Kind: "entered", Entry: entry, Preview: preview}) })
-		out = l
 		return nil
 	})
-	return out, err
 }
 
 // PoolItem is one lead of the pool as the caller may see it (S-COMP-1, S-NOTIFY-2). Reps get

@@ -986,20 +986,13 @@ func (s *Service) withAssignmentReasons(ctx context.Context, tx leadflow.ReadTx,
 // RouteLead routes an unowned lead now (e.g. one no rep was eligible for earlier), in one
 // transaction, and returns its assignment; a lead with an owner is left alone (ECONFLICT).
 func (s *Service) RouteLead(ctx context.Context, a Actor, leadID int64) (*leadflow.Lead, error) {
-	var out *leadflow.Lead
-	err := s.write(ctx, func(tx leadflow.Tx, fx *effects) error {
-		l, err := s.visibleLead(ctx, tx, a, leadID)
-		if err != nil {
-			return err
-		}
+	return s.writeLead(ctx, a, leadID, func(tx leadflow.Tx, fx *effects, l *leadflow.Lead) error {
 		if l.OwnerID != 0 {
 			return &leadflow.Error{Code: leadflow.ECONFLICT, Message: fmt.Sprintf("lead %d is already owned by rep %d", l.ID, l.OwnerID),
 				Fields: []leadflow.FieldError{{Field: "owner_id", Reason: "the lead already has an owner"}}}
 		}
-		out = l
 		return s.routeInTx(ctx, tx, fx, l, a, "routed on request", s.clock.Now(), nil)
 	})
-	return out, err
 }
 
 // cachedRotation is a decoded rotation and the exact bytes it was stored as.

@@ -19,12 +19,7 @@ func (s *Service) ChangeStage(ctx context.Context, a Actor, id int64, req lifecy
 	if v := req.DealValue; v != nil && (*v < 0 || math.IsNaN(*v) || math.IsInf(*v, 0) || *v > 1e15) {
 		return nil, leadflow.Invalid("deal_value", "must be a non-negative amount")
 	}
-	var out *leadflow.Lead
-	err := s.write(ctx, func(tx leadflow.Tx, fx *effects) error {
-		l, err := s.visibleLead(ctx, tx, a, id)
-		if err != nil {
-			return err
-		}
+	return s.writeLead(ctx, a, id, func(tx leadflow.Tx, fx *effects, l *leadflow.Lead) error {
 		criteria, err := s.Lifecycle().Check(l, req)
 		if err != nil {
 			return err
@@ -38,8 +33,6 @@ func (s *Service) ChangeStage(ctx context.Context, a Actor, id int64, req lifecy
 		if err := tx.UpdateLead(ctx, l); err != nil {
 			return err
 		}
-		out = l
 		return s.recordStage(ctx, tx, fx, l, from, req.To, a, req.Reason, now)
 	})
-	return out, err
 }

@@ -225,6 +225,9 @@ type HistoryEntry struct {
 	New          string    `json:"new,omitempty"`
 	Reason       string    `json:"reason,omitempty"`
 	ModelVersion int       `json:"model_version,omitempty"`
+	// AssignmentID is the assignment an owner entry records, when one does. Given, a store may
+	// keep the entry with that assignment instead of as a row of its own: it reads back the same.
+	AssignmentID int64 `json:"-"`
 }
 
 // StageChange is an anonymous record of a lifecycle transition. It survives erasure of the lead

@@ -887,9 +887,10 @@ func (s *Service) assigned(ctx context.Context, tx leadflow.Tx, fx *effects, l *
 		}
 	}
 	// The entry's reason is the assignment's summary, restored from the assignment when the
-	// history is read (see withAssignmentReasons): it is not stored twice.
+	// history is read (see withAssignmentReasons): it is not stored twice. Naming the assignment
+	// lets a store keep the whole entry with it (see leadflow.HistoryEntry.AssignmentID).
 	fx.history = append(fx.history, leadflow.HistoryEntry{LeadID: l.ID, At: now, Actor: a.Name, Kind: leadflow.HistoryOwner, Field: "owner",
-		Old: ownerString(old), New: strconv.FormatInt(repID, 10)})
+		Old: ownerString(old), New: strconv.FormatInt(repID, 10), AssignmentID: as.ID})
 	subs := s.subscriptions()
 	if !anyWants(subs, "lead.assigned") {
 		return nil

@@ -554,22 +554,40 @@ func (x *queries) EventsForLeads(ctx context.Context, fromID, toID int64) (map[i
 	return out, nil
 }
 
-// historyBatch is how many history rows one INSERT statement carries (9 parameters each, well
+// historyBatch is how many history rows one INSERT statement carries (10 parameters each, well
 // under SQLite's parameter limit); one statement per row would cost more than the rows.
 const historyBatch = 100
 
 func (x *queries) AppendHistory(ctx context.Context, entries ...leadflow.HistoryEntry) error {
+	if x.wb != nil {
+		return x.wb.appendHistory(ctx, entries)
+	}
+	return x.insertHistory(ctx, entries, nil)
+}
+
+// insertHistory writes entries as rows of lead_history, with the ids ids when given (as many as
+// entries), else with ids the table's sequence gives.
+func (x *queries) insertHistory(ctx context.Context, entries []leadflow.HistoryEntry, ids []int64) error {
+	cols, insert := 9, `INSERT INTO lead_history (lead_id, at, actor, kind, field, old, new, reason, model_version) VALUES `
+	if ids != nil {
+		cols, insert = 10, `INSERT INTO lead_history (id, lead_id, at, actor, kind, field, old, new, reason, model_version) VALUES `
+	}
 	for len(entries) > 0 {
 		n := min(len(entries), historyBatch)
-		args := make([]any, 0, n*9)
-		for _, h := range entries[:n] {
+		args := make([]any, 0, n*cols)
+		for i, h := range entries[:n] {
+			if ids != nil {
+				args = append(args, ids[i])
+			}
 			args = append(args, h.LeadID, ms(h.At), h.Actor, h.Kind, h.Field, h.Old, h.New, h.Reason, h.ModelVersion)
 		}
-		if _, err := x.q.ExecContext(ctx, `INSERT INTO lead_history (lead_id, at, actor, kind, field, old, new, reason, model_version) VALUES `+
-			valuesList(n, 9), args...); err != nil {
+		if _, err := x.q.ExecContext(ctx, insert+valuesList(n, cols), args...); err != nil {
 			return fmt.Errorf("history: %w", err)
 		}
 		entries = entries[n:]
+		if ids != nil {
+			ids = ids[n:]
+		}
 	}
 	return nil
 }
@@ -614,7 +632,12 @@ func (x *queries) History(ctx context.Context, leadID, afterID int64, limit int)
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := x.q.QueryContext(ctx, `SELECT id, lead_id, at, actor, kind, field, old, new, reason, model_version FROM lead_history WHERE lead_id = ? AND id > ? ORDER BY id LIMIT ?`, leadID, afterID, limit)
+	// Owner entries kept with their assignments (see WriteBehind.appendHistory) read back as the
+	// rows they stand for.
+	rows, err := x.q.QueryContext(ctx, `SELECT id, lead_id, at, actor, kind, field, old, new, reason, model_version FROM lead_history WHERE lead_id = ? AND id > ?
+UNION ALL
+SELECT history_id, lead_id, at, actor, 'owner', 'owner', '', CAST(rep_id AS TEXT), '', 0 FROM assignments WHERE lead_id = ? AND history_id > ?
+ORDER BY 1 LIMIT ?`, leadID, afterID, leadID, afterID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/leadflow/leadflow"
@@ -23,6 +24,11 @@ import (
 //     statement: at the group commit, or before the next statement of the transaction that uses
 //     the assignments table, so that reads inside the transaction see them. Their ids are given
 //     when they are held (the writer is the only one handing them out).
+//   - A lead's owner entry that records a held-back assignment and says nothing else (a new
+//     owner where there was none: see keepsEntry) is not written as a history row: the
+//     assignment keeps its id (history_id), and History reads it back from there. History rows
+//     written here take their ids from the writer, so that those kept entries take theirs from
+//     the same sequence; the group commit moves the table's sequence past them.
 //   - Where owners are merged (Dialect.MergedOwners), it merges the owners of the leads created
 //     since the last merge into lead_owners once every ownerMergeEvery new leads, in the group
 //     commit that reaches that count: one page per rep for hundreds of leads.
@@ -41,7 +47,7 @@ type WriteBehind struct {
 
 	// assignments of the group commit: [:flushed] are in the database (inside the transaction),
 	// [ownFrom:] belong to the running write, which began when flushed was flushedBefore.
-	assignments   []leadflow.Assignment
+	assignments   []heldAssignment
 	flushed       int
 	ownFrom       int
 	flushedBefore int
@@ -49,6 +55,11 @@ type WriteBehind struct {
 	texts         []byte // the held-back assignments' explanations, end to end (reused)
 	args          []any  // a flush's statement arguments (reused)
 	err           error  // a flush that failed before a read: the group cannot commit
+
+	nextHistoryID int64   // the next history entry id; 0 until read from the database
+	keptHistory   int64   // the highest history id kept with an assignment in this group, or 0
+	historyIDs    []int64 // an append's row ids (reused)
+	historyRows   []leadflow.HistoryEntry
 
 	newLeads      int             // leads created since the last owner merge (an estimate: see Flush)
 	ownersCounted bool            // newLeads includes the leads found unmerged in the database
@@ -105,6 +116,9 @@ func (w *WriteBehind) Flush(ctx context.Context) error {
 		return w.err
 	}
 	w.resetAssignments()
+	if err := w.advanceHistorySequence(ctx); err != nil {
+		return err
+	}
 	for _, k := range slices.Sorted(maps.Keys(w.rotations)) {
 		if err := w.tx.putRotation(ctx, k, w.rotations[k]); err != nil {
 			return err
@@ -183,13 +197,13 @@ func (w *WriteBehind) Discard() {
 	clear(w.rotations)
 	clear(w.staged)
 	w.resetAssignments()
-	w.nextID = 0
+	w.nextID, w.nextHistoryID, w.keptHistory = 0, 0, 0
 	w.epoch++
 }
 
 // Invalidate moves the epoch on, e.g. when another connection committed to the database.
 func (w *WriteBehind) Invalidate() {
-	w.nextID = 0
+	w.nextID, w.nextHistoryID = 0, 0
 	w.ownersCounted = false
 	w.epoch++
 }
@@ -213,11 +227,90 @@ COALESCE((SELECT MAX(id) FROM assignments), 0)) + 1`).Scan(&w.nextID); err != ni
 	w.nextID++
 	// The caller reuses its buffer: the explanation is copied to the group's own. A copy that
 	// outgrows it moves on to a larger one; those held before keep the old.
-	held := *a
+	held := heldAssignment{Assignment: *a}
 	start := len(w.texts)
 	w.texts = append(w.texts, a.Explanation...)
 	held.Explanation = w.texts[start:len(w.texts):len(w.texts)]
 	w.assignments = append(w.assignments, held)
+	return nil
+}
+
+// heldAssignment is an assignment held back, with the id of the history entry it keeps (0 for
+// none).
+type heldAssignment struct {
+	leadflow.Assignment
+	historyID int64
+}
+
+// appendHistory writes a write's history entries, each with the next id of the writer's history
+// sequence, except the owner entries a held-back assignment of the write keeps (see keepsEntry).
+func (w *WriteBehind) appendHistory(ctx context.Context, entries []leadflow.HistoryEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	if w.nextHistoryID == 0 {
+		// Kept entries' ids are at most the sequence (see advanceHistorySequence).
+		if err := w.raw.QueryRowContext(ctx, `SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'lead_history'), 0),
+COALESCE((SELECT MAX(id) FROM lead_history), 0)) + 1`).Scan(&w.nextHistoryID); err != nil {
+			return fmt.Errorf("history id: %w", err)
+		}
+	}
+	rows, ids := w.historyRows[:0], w.historyIDs[:0]
+	for i := range entries {
+		id := w.nextHistoryID
+		w.nextHistoryID++
+		if a := w.keeper(&entries[i]); a != nil {
+			a.historyID = id
+			w.keptHistory = id
+			continue
+		}
+		rows, ids = append(rows, entries[i]), append(ids, id)
+	}
+	err := w.tx.insertHistory(ctx, rows, ids)
+	clear(rows)
+	w.historyRows, w.historyIDs = rows, ids
+	return err
+}
+
+// keeper returns the held-back assignment of the running write that keeps entry h, or nil when h
+// must be a row of its own: it is kept only when the assignment restores every field of it (see
+// queries.History), and only while the assignment is not yet written.
+func (w *WriteBehind) keeper(h *leadflow.HistoryEntry) *heldAssignment {
+	if h.AssignmentID == 0 || h.Kind != leadflow.HistoryOwner || h.Field != "owner" || h.Old != "" || h.Reason != "" || h.ModelVersion != 0 {
+		return nil
+	}
+	for i := len(w.assignments) - 1; i >= max(w.flushed, w.ownFrom); i-- {
+		a := &w.assignments[i]
+		if a.ID != h.AssignmentID {
+			continue
+		}
+		if a.historyID == 0 && a.LeadID == h.LeadID && ms(a.At) == ms(h.At) && a.Actor == h.Actor && h.New == strconv.FormatInt(a.RepID, 10) {
+			return a
+		}
+		return nil
+	}
+	return nil
+}
+
+// advanceHistorySequence moves lead_history's sequence past the entries the group keeps with
+// assignments, so that no other writer of the database (another process) hands their ids out
+// again: the rows written with explicit ids move it themselves.
+func (w *WriteBehind) advanceHistorySequence(ctx context.Context) error {
+	kept := w.keptHistory
+	w.keptHistory = 0
+	if kept == 0 {
+		return nil
+	}
+	res, err := w.raw.ExecContext(ctx, `UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = 'lead_history'`, kept)
+	if err == nil {
+		var n int64
+		if n, err = res.RowsAffected(); err == nil && n == 0 {
+			_, err = w.raw.ExecContext(ctx, `INSERT INTO sqlite_sequence (name, seq) VALUES ('lead_history', ?)`, kept)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("history sequence: %w", err)
+	}
 	return nil
 }
 
@@ -233,7 +326,7 @@ func (w *WriteBehind) flushAssignments(ctx context.Context, last bool) error {
 		args := w.args[:0]
 		for i := range rows {
 			a := &rows[i]
-			args = append(args, a.ID, nullInt(a.LeadID), a.RepID, a.RuleID, a.Method, ms(a.At), a.Actor, a.Reason, string(a.Explanation), flag(a.Pool))
+			args = append(args, a.ID, nullInt(a.LeadID), a.RepID, a.RuleID, a.Method, ms(a.At), a.Actor, a.Reason, string(a.Explanation), flag(a.Pool), nullInt(a.historyID))
 		}
 		_, err := w.raw.ExecContext(ctx, insertAssignments(n, last), args...)
 		clear(args)
@@ -260,8 +353,8 @@ func insertAssignments(n int, last bool) string {
 
 var insertAssignmentsByRows = func() (out [2][maxAssignmentsPerInsert + 1]string) {
 	for n := 1; n <= maxAssignmentsPerInsert; n++ {
-		values := ` INTO assignments (id, lead_id, rep_id, rule_id, method, at, actor, reason, explanation, pool) VALUES ` +
-			strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?),`, n), ",")
+		values := ` INTO assignments (id, lead_id, rep_id, rule_id, method, at, actor, reason, explanation, pool, history_id) VALUES ` +
+			strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?),`, n), ",")
 		out[0][n], out[1][n] = `INSERT`+values, `INSERT OR ROLLBACK`+values
 	}
 	return out

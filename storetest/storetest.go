@@ -30,6 +30,7 @@ func Run(t *testing.T, open Opener) {
 		{"ListLeads", testListLeads},
 		{"Events", testEvents},
 		{"HistoryAndErase", testHistoryAndErase},
+		{"OwnerHistoryOfAssignments", testOwnerHistoryOfAssignments},
 		{"Idempotency", testIdempotency},
 		{"Tokens", testTokens},
 		{"ModelsAndSettings", testModelsAndSettings},
@@ -277,6 +278,119 @@ func testEvents(t *testing.T, s leadflow.Store) {
 		m, _ := tx.EventsForLeads(ctx, l.ID, l.ID)
 		if len(m[l.ID]) != 2 {
 			t.Fatalf("EventsForLeads: %+v", m)
+		}
+		return nil
+	})
+}
+
+// testOwnerHistoryOfAssignments: owner entries that name their assignment (which a store may keep
+// with the assignment, see leadflow.HistoryEntry.AssignmentID) read back exactly as appended, in
+// order among the lead's other entries, page by page, and go with an erasure; those of a failed
+// write are not stored at all.
+func testOwnerHistoryOfAssignments(t *testing.T, s leadflow.Store) {
+	ctx := context.Background()
+	l, other := sampleLead(1), sampleLead(2)
+	var want []leadflow.HistoryEntry
+	assign := func(tx leadflow.Tx, rep int64, at time.Time, old string) (leadflow.HistoryEntry, error) {
+		a := &leadflow.Assignment{LeadID: l.ID, RepID: rep, RuleID: "all", Method: "weighted", At: at, Actor: "router", Explanation: []byte(`{"v":3}`)}
+		if err := tx.InsertAssignment(ctx, a); err != nil {
+			return leadflow.HistoryEntry{}, err
+		}
+		return leadflow.HistoryEntry{LeadID: l.ID, At: at, Actor: "router", Kind: leadflow.HistoryOwner, Field: "owner", Old: old, New: fmt.Sprint(rep), AssignmentID: a.ID}, nil
+	}
+	write(t, s, func(tx leadflow.Tx) error {
+		for _, x := range []*leadflow.Lead{l, other} {
+			if err := tx.InsertLead(ctx, x); err != nil {
+				return err
+			}
+		}
+		owner, err := assign(tx, 7, t0, "")
+		if err != nil {
+			return err
+		}
+		want = []leadflow.HistoryEntry{
+			{LeadID: l.ID, At: t0, Actor: "api", Kind: leadflow.HistoryCreated, Field: "total", New: "85", ModelVersion: 1},
+			owner,
+			{LeadID: l.ID, At: t0, Actor: "api", Kind: leadflow.HistoryStage, Field: "stage", Old: "new", New: "mql"},
+		}
+		return tx.AppendHistory(ctx, want...)
+	})
+	// A reassignment (an old owner to name) and a second assignment in one write, then a write
+	// that fails after appending its entries.
+	write(t, s, func(tx leadflow.Tx) error {
+		moved, err := assign(tx, 8, t0.Add(time.Minute), "7")
+		if err != nil {
+			return err
+		}
+		release := leadflow.HistoryEntry{LeadID: l.ID, At: t0.Add(2 * time.Minute), Actor: "ana", Kind: leadflow.HistoryOwner, Field: "owner", Old: "8", Reason: "released"}
+		again, err := assign(tx, 9, t0.Add(3*time.Minute), "")
+		if err != nil {
+			return err
+		}
+		entries := []leadflow.HistoryEntry{moved, release, again}
+		want = append(want, entries...)
+		return tx.AppendHistory(ctx, entries...)
+	})
+	failed := errors.New("fails after its history")
+	if err := s.Write(ctx, func(tx leadflow.Tx) error {
+		lost, err := assign(tx, 10, t0.Add(4*time.Minute), "")
+		if err != nil {
+			return err
+		}
+		if err := tx.AppendHistory(ctx, lost); err != nil {
+			return err
+		}
+		return failed
+	}); !errors.Is(err, failed) {
+		t.Fatalf("failing write: %v", err)
+	}
+	same := func(got []leadflow.HistoryEntry) {
+		t.Helper()
+		if len(got) != len(want) {
+			t.Fatalf("history has %d entries, want %d: %+v", len(got), len(want), got)
+		}
+		for i := range got {
+			g, w := got[i], want[i]
+			if i > 0 && g.ID <= got[i-1].ID {
+				t.Fatalf("entry %d has id %d after %d", i, g.ID, got[i-1].ID)
+			}
+			g.ID, g.AssignmentID, w.AssignmentID = 0, 0, 0
+			if !g.At.Equal(w.At) {
+				t.Fatalf("entry %d at %v, want %v", i, g.At, w.At)
+			}
+			g.At, w.At = time.Time{}, time.Time{}
+			if g != w {
+				t.Fatalf("entry %d reads back as\n%+v\nwant\n%+v", i, g, w)
+			}
+		}
+	}
+	read(t, s, func(tx leadflow.ReadTx) error {
+		all, err := tx.History(ctx, l.ID, 0, 100)
+		if err != nil {
+			return err
+		}
+		same(all)
+		var paged []leadflow.HistoryEntry
+		for after := int64(0); ; {
+			page, err := tx.History(ctx, l.ID, after, 2)
+			if err != nil {
+				return err
+			}
+			if len(page) == 0 {
+				break
+			}
+			paged, after = append(paged, page...), page[len(page)-1].ID
+		}
+		same(paged)
+		if h, _ := tx.History(ctx, other.ID, 0, 10); len(h) != 0 {
+			t.Fatalf("another lead's history: %+v", h)
+		}
+		return nil
+	})
+	write(t, s, func(tx leadflow.Tx) error { return tx.EraseLead(ctx, l.ID) })
+	read(t, s, func(tx leadflow.ReadTx) error {
+		if h, _ := tx.History(ctx, l.ID, 0, 10); len(h) != 0 {
+			t.Fatalf("erased lead's history remains: %+v", h)
 		}
 		return nil
 	})

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/leadflow/leadflow"
 	"github.com/leadflow/leadflow/httpapi"
@@ -47,7 +48,8 @@ func TestOverloadSheds(t *testing.T) {
 	}
 	// The first request holds the only slot while its body trickles in.
 	pr, pw := io.Pipe()
-	first := make(chan int)
+	defer pw.Close() // a failed test must not leave the request open: the server's Close waits for it
+	first := make(chan int, 1)
 	go func() {
 		res := post(pr)
 		res.Body.Close()
@@ -55,7 +57,8 @@ func TestOverloadSheds(t *testing.T) {
 	}()
 	pw.Write([]byte(`{"email": "slow@`))
 	var shed *http.Response
-	for i := 0; i < 200; i++ { // until the first request has taken the slot
+	// Until the first request has taken the slot (its handler may start late on a loaded machine).
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
 		res := post(strings.NewReader(`{"email": "fast@example.org"}`))
 		if res.StatusCode == http.StatusServiceUnavailable {
 			shed = res

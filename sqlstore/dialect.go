@@ -40,12 +40,16 @@ type Dialect struct {
 	// MergedOwners: a lead's owner is indexed in the lead_owners table, merged in bulk by the
 	// single writer, instead of by an index on leads (owner_id) (see the SQLite migration 0008).
 	MergedOwners bool
+	// AssignmentHours: assignments are found by time from assignment_hours, the lowest id of each
+	// hour's, kept by the single writer, instead of by an index on assignments (at) (see the
+	// SQLite migration 0010).
+	AssignmentHours bool
 
 	cache sync.Map // query text → rebound text
 }
 
 // SQLite is the dialect of the embedded store: one writer, ? placeholders.
-var SQLite = &Dialect{Name: "sqlite", MergedOwners: true}
+var SQLite = &Dialect{Name: "sqlite", MergedOwners: true, AssignmentHours: true}
 
 // Postgres is the dialect of the PostgreSQL store.
 var Postgres = &Dialect{Name: "postgres", Numbered: true, Returning: true, LockRows: true}

@@ -59,7 +59,16 @@ func (x *queries) InsertAssignment(ctx context.Context, a *leadflow.Assignment) 
 		return mapErr(err, "assignment")
 	}
 	a.ID = id
+	if x.d.AssignmentHours {
+		return markHour(ctx, x.q, hourOf(ms(a.At)), id)
+	}
 	return nil
+}
+
+// markHour records that assignment id was made in hour, unless an earlier one was.
+func markHour(ctx context.Context, q Querier, hour, id int64) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO assignment_hours (hour, first_id) VALUES (?, ?) ON CONFLICT (hour) DO UPDATE SET first_id = excluded.first_id WHERE excluded.first_id < assignment_hours.first_id`, hour, id)
+	return mapErr(err, "assignment hour")
 }
 
 func (x *queries) Assignments(ctx context.Context, leadID int64) ([]leadflow.Assignment, error) {
@@ -84,7 +93,31 @@ func countBy(ctx context.Context, q Querier, query string, args ...any) (map[int
 }
 
 func (x *queries) AssignmentCounts(ctx context.Context, since time.Time) (map[int64]int64, error) {
-	return countBy(ctx, x.q, `SELECT rep_id, COUNT(*) FROM assignments WHERE at >= ? GROUP BY rep_id`, ms(since))
+	count := func() (map[int64]int64, error) {
+		where, args := x.assignedSince(since)
+		return countBy(ctx, x.q, `SELECT rep_id, COUNT(*) FROM assignments WHERE `+where+` GROUP BY rep_id`, args...)
+	}
+	if x.wb != nil {
+		return x.wb.assignmentCounts(ms(since), count)
+	}
+	return count()
+}
+
+// assignedSince is the condition on assignments made at or after since, with its arguments.
+func (x *queries) assignedSince(since time.Time) (string, []any) {
+	if !x.d.AssignmentHours {
+		return `at >= ?`, []any{ms(since)}
+	}
+	return `id >= (SELECT COALESCE(MIN(first_id), 9223372036854775807) FROM assignment_hours WHERE hour >= ?) AND at >= ?`, []any{hourOf(ms(since)), ms(since)}
+}
+
+// hourOf is the hour (of assignment_hours) of a time in milliseconds since the epoch.
+func hourOf(ms int64) int64 {
+	const hour = 3_600_000
+	if ms < 0 {
+		return (ms - hour + 1) / hour
+	}
+	return ms / hour
 }
 
 func (x *queries) OpenOpportunities(ctx context.Context) (map[int64]int64, error) {
@@ -204,7 +237,8 @@ type prefixed struct {
 func (p prefixed) Scan(dest ...any) error { return p.r.Scan(append(p.pre, dest...)...) }
 
 func (x *queries) AssignmentsBetween(ctx context.Context, from, until time.Time) ([]leadflow.Assignment, error) {
-	return x.assignmentsWhere(ctx, `''`, `at >= ? AND at < ? ORDER BY at, id`, ms(from), ms(until))
+	where, args := x.assignedSince(from)
+	return x.assignmentsWhere(ctx, `''`, where+` AND at < ? ORDER BY at, id`, append(args, ms(until))...)
 }
 
 func (x *queries) ClaimCounts(ctx context.Context, q leadflow.ClaimCountsQuery) (leadflow.ClaimCounts, error) {

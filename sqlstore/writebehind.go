@@ -29,6 +29,10 @@ import (
 //     assignment keeps its id (history_id), and History reads it back from there. History rows
 //     written here take their ids from the writer, so that those kept entries take theirs from
 //     the same sequence; the group commit moves the table's sequence past them.
+//   - Where assignments are found by their hour (Dialect.AssignmentHours), it marks the hour of
+//     the assignments it writes in assignment_hours (once an hour, while nothing is undone), and
+//     keeps the counts per rep of the assignments since a time (caps, S-DIST-9) up to date as it
+//     holds new ones, instead of counting them again for every routing decision.
 //   - Where owners are merged (Dialect.MergedOwners), it merges the owners of the leads created
 //     since the last merge into lead_owners once every ownerMergeEvery new leads, in the group
 //     commit that reaches that count: one page per rep for hundreds of leads.
@@ -60,6 +64,10 @@ type WriteBehind struct {
 	keptHistory   int64   // the highest history id kept with an assignment in this group, or 0
 	historyIDs    []int64 // an append's row ids (reused)
 	historyRows   []leadflow.HistoryEntry
+
+	markedHour  int64       // the hour last marked in assignment_hours, valid in markedEpoch
+	markedEpoch uint64      // (0: none)
+	counts      []repCounts // assignment counts per rep since a time (see assignmentCounts)
 
 	newLeads      int             // leads created since the last owner merge (an estimate: see Flush)
 	ownersCounted bool            // newLeads includes the leads found unmerged in the database
@@ -225,6 +233,12 @@ COALESCE((SELECT MAX(id) FROM assignments), 0)) + 1`).Scan(&w.nextID); err != ni
 	}
 	a.ID = w.nextID
 	w.nextID++
+	at := ms(a.At)
+	for i := range w.counts {
+		if c := &w.counts[i]; c.epoch == w.epoch && at >= c.since {
+			c.byRep[a.RepID]++ // undone with the epoch if the write fails
+		}
+	}
 	// The caller reuses its buffer: the explanation is copied to the group's own. A copy that
 	// outgrows it moves on to a larger one; those held before keep the old.
 	held := heldAssignment{Assignment: *a}
@@ -233,6 +247,57 @@ COALESCE((SELECT MAX(id) FROM assignments), 0)) + 1`).Scan(&w.nextID); err != ni
 	held.Explanation = w.texts[start:len(w.texts):len(w.texts)]
 	w.assignments = append(w.assignments, held)
 	return nil
+}
+
+// markHours marks the hours of rows, just written in id order, in assignment_hours.
+func (w *WriteBehind) markHours(ctx context.Context, rows []heldAssignment) error {
+	for i := range rows {
+		hour := hourOf(ms(rows[i].At))
+		if w.markedEpoch == w.epoch && hour == w.markedHour {
+			continue
+		}
+		if err := markHour(ctx, w.raw, hour, rows[i].ID); err != nil {
+			return err
+		}
+		// Marked in this epoch: while it holds, nothing undid the mark (see Done).
+		w.markedHour, w.markedEpoch = hour, w.epoch
+	}
+	return nil
+}
+
+// repCounts are the assignments per rep made at or after since (ms), counted in epoch and kept
+// up to date since by holdAssignment.
+type repCounts struct {
+	since int64
+	epoch uint64
+	byRep map[int64]int64
+}
+
+// maxCounts bounds the times assignment counts are kept for (a cap's day or week in a few time
+// zones).
+const maxCounts = 8
+
+// assignmentCounts returns the assignment counts per rep since since (ms), from those kept while
+// the epoch holds, else from count, which are then kept. The caller gets its own copy.
+func (w *WriteBehind) assignmentCounts(since int64, count func() (map[int64]int64, error)) (map[int64]int64, error) {
+	for i := range w.counts {
+		if c := &w.counts[i]; c.since == since && c.epoch == w.epoch {
+			return maps.Clone(c.byRep), nil
+		}
+	}
+	byRep, err := count()
+	if err != nil {
+		return nil, err
+	}
+	if byRep == nil {
+		byRep = map[int64]int64{}
+	}
+	w.counts = slices.DeleteFunc(w.counts, func(c repCounts) bool { return c.since == since || c.epoch != w.epoch })
+	if len(w.counts) >= maxCounts {
+		w.counts = w.counts[1:]
+	}
+	w.counts = append(w.counts, repCounts{since: since, epoch: w.epoch, byRep: maps.Clone(byRep)})
+	return byRep, nil
 }
 
 // heldAssignment is an assignment held back, with the id of the history entry it keeps (0 for
@@ -333,6 +398,11 @@ func (w *WriteBehind) flushAssignments(ctx context.Context, last bool) error {
 		w.args = args
 		if err != nil {
 			return mapErr(err, "assignment")
+		}
+		if w.tx.d.AssignmentHours {
+			if err := w.markHours(ctx, rows); err != nil {
+				return err
+			}
 		}
 		w.flushed += n
 	}

@@ -31,6 +31,7 @@ func Run(t *testing.T, open Opener) {
 		{"Events", testEvents},
 		{"HistoryAndErase", testHistoryAndErase},
 		{"OwnerHistoryOfAssignments", testOwnerHistoryOfAssignments},
+		{"AssignmentsByTime", testAssignmentsByTime},
 		{"Idempotency", testIdempotency},
 		{"Tokens", testTokens},
 		{"ModelsAndSettings", testModelsAndSettings},
@@ -394,6 +395,122 @@ func testOwnerHistoryOfAssignments(t *testing.T, s leadflow.Store) {
 		}
 		return nil
 	})
+}
+
+// testAssignmentsByTime: assignments are found by the time they were made, also when the clock
+// went back between them, and counted per rep inside write transactions: a failed write's
+// assignments never count, concurrent writes each see their own (S-DIST-9 caps).
+func testAssignmentsByTime(t *testing.T, s leadflow.Store) {
+	ctx := context.Background()
+	assign := func(tx leadflow.Tx, rep int64, at time.Time) error {
+		return tx.InsertAssignment(ctx, &leadflow.Assignment{RepID: rep, RuleID: "a", Method: "weighted", At: at, Actor: "system", Explanation: []byte(`{}`)})
+	}
+	h := func(hours float64) time.Time { return t0.Add(time.Duration(hours * float64(time.Hour))) }
+	write(t, s, func(tx leadflow.Tx) error {
+		if err := assign(tx, 1, h(10)); err != nil {
+			return err
+		}
+		return assign(tx, 2, h(10.5))
+	})
+	// The clock went back an hour and came forward again.
+	write(t, s, func(tx leadflow.Tx) error {
+		if err := assign(tx, 3, h(9.25)); err != nil {
+			return err
+		}
+		return assign(tx, 1, h(11))
+	})
+	countsAre := func(tx leadflow.ReadTx, since time.Time, want map[int64]int64) {
+		t.Helper()
+		got, err := tx.AssignmentCounts(ctx, since)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rep, n := range got {
+			if n == 0 {
+				delete(got, rep)
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("assignments since %s: %v, want %v", since.Format("15:04"), got, want)
+		}
+	}
+	failed := errors.New("fails after counting")
+	if err := s.Write(ctx, func(tx leadflow.Tx) error {
+		countsAre(tx, h(9.5), map[int64]int64{1: 2, 2: 1})
+		if err := assign(tx, 2, h(10)); err != nil {
+			return err
+		}
+		countsAre(tx, h(9.5), map[int64]int64{1: 2, 2: 2})
+		return failed
+	}); !errors.Is(err, failed) {
+		t.Fatalf("failing write: %v", err)
+	}
+	check := func(tx leadflow.ReadTx) error {
+		countsAre(tx, h(9.5), map[int64]int64{1: 2, 2: 1})
+		countsAre(tx, h(9), map[int64]int64{1: 2, 2: 1, 3: 1})
+		countsAre(tx, h(10.75), map[int64]int64{1: 1})
+		countsAre(tx, h(12), map[int64]int64{})
+		countsAre(tx, time.Time{}, map[int64]int64{1: 2, 2: 1, 3: 1})
+		between, err := tx.AssignmentsBetween(ctx, h(9), h(10.75))
+		if err != nil {
+			return err
+		}
+		var got []string
+		for _, a := range between {
+			got = append(got, fmt.Sprintf("%d@%s", a.RepID, a.At.Format("15:04")))
+		}
+		if want := "[3@18:15 1@19:00 2@19:30]"; fmt.Sprint(got) != want {
+			t.Fatalf("assignments between: %v, want %s", got, want)
+		}
+		return nil
+	}
+	write(t, s, func(tx leadflow.Tx) error { return check(tx) })
+	read(t, s, check)
+
+	// Concurrent writes, every third failing: each sees its own assignment counted, and only the
+	// successful ones stay.
+	var wg sync.WaitGroup
+	var ok [4]atomic.Int64
+	for i := range 60 {
+		wg.Go(func() {
+			rep := int64(i%4 + 1)
+			err := s.Write(ctx, func(tx leadflow.Tx) error {
+				before, err := tx.AssignmentCounts(ctx, h(12))
+				if err != nil {
+					return err
+				}
+				if err := assign(tx, rep, h(13)); err != nil {
+					return err
+				}
+				after, err := tx.AssignmentCounts(ctx, h(12))
+				if err != nil {
+					return err
+				}
+				// Other writers' assignments may count too (PostgreSQL reads what committed
+				// meanwhile); the store's own must.
+				if after[rep] < before[rep]+1 {
+					return fmt.Errorf("rep %d: %d assignments after its own, %d before", rep, after[rep], before[rep])
+				}
+				if i%3 == 2 {
+					return failed
+				}
+				return nil
+			})
+			switch {
+			case err == nil:
+				ok[rep-1].Add(1)
+			case !errors.Is(err, failed):
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	want := map[int64]int64{}
+	for i := range ok {
+		want[int64(i+1)] = ok[i].Load()
+	}
+	write(t, s, func(tx leadflow.Tx) error { countsAre(tx, h(12), want); return nil })
+	read(t, s, func(tx leadflow.ReadTx) error { countsAre(tx, h(12), want); return nil })
 }
 
 func testHistoryAndErase(t *testing.T, s leadflow.Store) {

@@ -25,7 +25,7 @@ import (
 //     the assignments table, so that reads inside the transaction see them. Their ids are given
 //     when they are held (the writer is the only one handing them out).
 //   - A lead's owner entry that records a held-back assignment and says nothing else (a new
-//     owner where there was none: see keepsEntry) is not written as a history row: the
+//     owner where there was none: see keeper) is not written as a history row: the
 //     assignment keeps its id (history_id), and History reads it back from there. History rows
 //     written here take their ids from the writer, so that those kept entries take theirs from
 //     the same sequence; the group commit moves the table's sequence past them.
@@ -308,7 +308,7 @@ type heldAssignment struct {
 }
 
 // appendHistory writes a write's history entries, each with the next id of the writer's history
-// sequence, except the owner entries a held-back assignment of the write keeps (see keepsEntry).
+// sequence, except the owner entries a held-back assignment of the write keeps (see keeper).
 func (w *WriteBehind) appendHistory(ctx context.Context, entries []leadflow.HistoryEntry) error {
 	if len(entries) == 0 {
 		return nil

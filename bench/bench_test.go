@@ -284,6 +284,74 @@ func BenchmarkUpsertLeadRouting(b *testing.B) {
 	}
 }
 
+// BenchmarkRouteLeadCapped is a routed lead's cost under a rule whose 20 reps have weekly caps
+// (S-DIST-9), on a fresh database and after 50,000 leads were routed this week: the reps' counts
+// since the week began are kept by the store's writer, so the cost does not grow with the week's
+// assignments (it did while each decision counted them).
+func BenchmarkRouteLeadCapped(b *testing.B) {
+	c := newCorpus()
+	for _, before := range []int{0, 50_000} {
+		b.Run(fmt.Sprintf("assigned=%d", before), func(b *testing.B) {
+			ctx := context.Background()
+			m, _, err := startNode(ctx, filepath.Join(b.TempDir(), "leadflow.db"), false)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer m.Close()
+			st := m.Service.Settings()
+			st.Lifecycle.MQLThreshold, st.Lifecycle.UnqualifiedBelow = routingIngestMQLTrigger, -1
+			if err := m.Service.PutSettings(ctx, st); err != nil {
+				b.Fatal(err)
+			}
+			ids, err := seedRoutingTeam(ctx, m.Service, routingTeamReps)
+			if err != nil {
+				b.Fatal(err)
+			}
+			admin := service.Actor{Name: "bench", Role: leadflow.RoleAdmin}
+			for _, id := range ids {
+				if _, err := service.RepKind.Patch(ctx, m.Service, admin, id, func(r *leadflow.Rep) error { r.WeeklyCap = 1_000_000; return nil }); err != nil {
+					b.Fatal(err)
+				}
+			}
+			upsert := func(from, n int) {
+				in := make([]leadflow.LeadInput, n)
+				for i := range in {
+					in[i] = c.lead("capped", from+i).input()
+				}
+				if _, _, err := m.Service.UpsertLeads(ctx, admin, in, nil, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for s := 0; s < before; s += service.MaxBatch {
+				upsert(s, min(service.MaxBatch, before-s))
+			}
+			lat := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for i := range b.N {
+				t0 := time.Now()
+				upsert(before+i, 1)
+				lat = append(lat, time.Since(t0))
+			}
+			b.StopTimer()
+			if n, err := countLeads(ctx, m.Store); err != nil || n != int64(before+b.N) {
+				b.Fatalf("stored %d leads, sent %d (%v)", n, before+b.N, err)
+			}
+			var assigned int64
+			if err := m.Store.Read(ctx, func(tx leadflow.ReadTx) error {
+				counts, err := tx.AssignmentCounts(ctx, time.Time{})
+				for _, n := range counts {
+					assigned += n
+				}
+				return err
+			}); err != nil || assigned != int64(before+b.N) {
+				b.Fatalf("%d assignments for %d leads (%v)", assigned, before+b.N, err)
+			}
+			slices.Sort(lat)
+			b.ReportMetric(float64(loadStats{lat: lat}.pct(0.50))/1e3, "p50-µs")
+		})
+	}
+}
+
 // BenchmarkRouteLead500 is the decision target as a Go benchmark: Service.RouteLead of one lead
 // over a weighted team of 500 reps, each in its own write transaction, with the p99 reported.
 func BenchmarkRouteLead500(b *testing.B) {

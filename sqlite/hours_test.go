@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
@@ -179,5 +180,130 @@ func TestUpgradeMarksAssignmentHours(t *testing.T) {
 		return nil
 	}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestAssignmentsByTimeMatchScan: whatever the clock does (mostly forward, sometimes back by
+// hours, then forward again), with writes failing, group commits, reads inside writes and a
+// restart, the assignments of any period and the counts since any time are exactly those a scan
+// of the whole table finds (migration 0010: first and last ids of each hour).
+func TestAssignmentsByTimeMatchScan(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "leadflow.db")
+	s := openAt(t, path)
+	rng := rand.New(rand.NewPCG(7, 11))
+	start := time.Date(2026, 5, 4, 8, 0, 0, 0, time.UTC)
+	clock := start // moves back as well as forward
+	fail := errors.New("this write fails")
+	round := func(writes int) {
+		var wg sync.WaitGroup
+		for range writes {
+			// The clock moves on by up to 20 minutes, or back by up to three hours now and then.
+			if rng.IntN(12) == 0 {
+				clock = clock.Add(-time.Duration(rng.IntN(180)) * time.Minute)
+			} else {
+				clock = clock.Add(time.Duration(rng.IntN(20)) * time.Minute)
+			}
+			at, n, fails, reads := clock, 1+rng.IntN(3), rng.IntN(5) == 0, rng.IntN(4) == 0
+			wg.Go(func() {
+				err := s.Write(ctx, func(tx leadflow.Tx) error {
+					for j := range n {
+						if err := tx.InsertAssignment(ctx, &leadflow.Assignment{RepID: int64(j + 1), RuleID: "all", Method: "weighted", At: at.Add(time.Duration(j) * time.Second), Actor: "test", Explanation: []byte(`{}`)}); err != nil {
+							return err
+						}
+						if reads {
+							if _, err := tx.AssignmentsBetween(ctx, at.Add(-time.Hour), at); err != nil {
+								return err
+							}
+						}
+					}
+					if fails {
+						return fail
+					}
+					return nil
+				})
+				if err != nil && !errors.Is(err, fail) {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	round(150)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openAt(t, path)
+	defer s.Close()
+	round(150)
+
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	scan := func(from, until time.Time) string {
+		rows, err := db.QueryContext(ctx, `SELECT id FROM assignments WHERE at >= ? AND at < ? ORDER BY at, id`, from.UnixMilli(), until.UnixMilli())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, id)
+		}
+		return fmt.Sprint(ids)
+	}
+	var first, last int64
+	if err := db.QueryRowContext(ctx, `SELECT MIN(at), MAX(at) FROM assignments`).Scan(&first, &last); err != nil {
+		t.Fatal(err)
+	}
+	lo, span := time.UnixMilli(first).Add(-2*time.Hour), time.Duration(last-first)*time.Millisecond+4*time.Hour
+	check := func(tx leadflow.ReadTx) error {
+		for range 150 {
+			from := lo.Add(time.Duration(rng.Int64N(int64(span))))
+			until := from.Add(time.Duration(rng.Int64N(int64(6 * time.Hour))))
+			between, err := tx.AssignmentsBetween(ctx, from, until)
+			if err != nil {
+				return err
+			}
+			var ids []int64
+			for _, a := range between {
+				ids = append(ids, a.ID)
+			}
+			if got, want := fmt.Sprint(ids), scan(from, until); got != want {
+				t.Fatalf("assignments in [%s, %s): %s, a scan finds %s", from.Format("15:04"), until.Format("15:04"), got, want)
+			}
+			counts, err := tx.AssignmentCounts(ctx, from)
+			if err != nil {
+				return err
+			}
+			var n int64
+			for _, c := range counts {
+				n += c
+			}
+			var want int64
+			if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM assignments WHERE at >= ?`, from.UnixMilli()).Scan(&want); err != nil {
+				t.Fatal(err)
+			}
+			if n != want {
+				t.Fatalf("assignments since %s: %d, a scan finds %d", from.Format("15:04"), n, want)
+			}
+		}
+		return nil
+	}
+	if err := s.Read(ctx, check); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Write(ctx, func(tx leadflow.Tx) error { return check(tx) }); err != nil {
+		t.Fatal(err)
+	}
+	var closed int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM assignment_hours WHERE last_id IS NOT NULL`).Scan(&closed); err != nil || closed == 0 {
+		t.Fatalf("no hour was closed (%v): the last ids bound nothing", err)
 	}
 }

@@ -65,10 +65,22 @@ func (x *queries) InsertAssignment(ctx context.Context, a *leadflow.Assignment) 
 	return nil
 }
 
-// markHour records that assignment id was made in hour, unless an earlier one was.
+// markHour records that assignment id was made in hour: the hour's first id is at most id, and
+// the hour is open (it has no last id) until closeHours.
 func markHour(ctx context.Context, q Querier, hour, id int64) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO assignment_hours (hour, first_id) VALUES (?, ?) ON CONFLICT (hour) DO UPDATE SET first_id = excluded.first_id WHERE excluded.first_id < assignment_hours.first_id`, hour, id)
+	_, err := q.ExecContext(ctx, `INSERT INTO assignment_hours (hour, first_id) VALUES (?, ?)
+ON CONFLICT (hour) DO UPDATE SET first_id = MIN(assignment_hours.first_id, excluded.first_id), last_id = NULL
+WHERE excluded.first_id < assignment_hours.first_id OR assignment_hours.last_id IS NOT NULL`, hour, id)
 	return mapErr(err, "assignment hour")
+}
+
+// closeHours gives every open hour but the one of assignment id the last id id-1: the writer
+// calls it as it marks an hour, when no assignment after id's is written yet and no other
+// connection is writing (any that wrote before reopens its hour with its next assignment: its
+// write epoch has moved on).
+func closeHours(ctx context.Context, q Querier, hour, id int64) error {
+	_, err := q.ExecContext(ctx, `UPDATE assignment_hours SET last_id = ? WHERE last_id IS NULL AND hour <> ?`, id-1, hour)
+	return mapErr(err, "assignment hours")
 }
 
 func (x *queries) Assignments(ctx context.Context, leadID int64) ([]leadflow.Assignment, error) {
@@ -238,6 +250,10 @@ func (p prefixed) Scan(dest ...any) error { return p.r.Scan(append(p.pre, dest..
 
 func (x *queries) AssignmentsBetween(ctx context.Context, from, until time.Time) ([]leadflow.Assignment, error) {
 	where, args := x.assignedSince(from)
+	if x.d.AssignmentHours { // not after the last id of the hours up to until
+		where += ` AND id <= (SELECT COALESCE(MAX(COALESCE(last_id, 9223372036854775807)), -1) FROM assignment_hours WHERE hour <= ?)`
+		args = append(args, hourOf(ms(until)))
+	}
 	return x.assignmentsWhere(ctx, `''`, where+` AND at < ? ORDER BY at, id`, append(args, ms(until))...)
 }
 

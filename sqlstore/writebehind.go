@@ -30,7 +30,8 @@ import (
 //     written here take their ids from the writer, so that those kept entries take theirs from
 //     the same sequence; the group commit moves the table's sequence past them.
 //   - Where assignments are found by their hour (Dialect.AssignmentHours), it marks the hour of
-//     the assignments it writes in assignment_hours (once an hour, while nothing is undone), and
+//     the assignments it writes in assignment_hours (once an hour, while nothing is undone),
+//     closing the hours it moved on from, and
 //     keeps the counts per rep of the assignments since a time (caps, S-DIST-9) up to date as it
 //     holds new ones, instead of counting them again for every routing decision.
 //   - Where owners are merged (Dialect.MergedOwners), it merges the owners of the leads created
@@ -257,6 +258,9 @@ func (w *WriteBehind) markHours(ctx context.Context, rows []heldAssignment) erro
 			continue
 		}
 		if err := markHour(ctx, w.raw, hour, rows[i].ID); err != nil {
+			return err
+		}
+		if err := closeHours(ctx, w.raw, hour, rows[i].ID); err != nil {
 			return err
 		}
 		// Marked in this epoch: while it holds, nothing undid the mark (see Done).

@@ -251,9 +251,7 @@ func BenchmarkUpsertLeadRouting(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer m.Close()
-			st := m.Service.Settings()
-			st.Lifecycle.MQLThreshold, st.Lifecycle.UnqualifiedBelow = routingIngestMQLTrigger, -1
-			if err := m.Service.PutSettings(ctx, st); err != nil {
+			if err := everyLeadAnMQL(ctx, m.Service); err != nil {
 				b.Fatal(err)
 			}
 			if routed {
@@ -298,9 +296,7 @@ func BenchmarkRouteLeadCapped(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer m.Close()
-			st := m.Service.Settings()
-			st.Lifecycle.MQLThreshold, st.Lifecycle.UnqualifiedBelow = routingIngestMQLTrigger, -1
-			if err := m.Service.PutSettings(ctx, st); err != nil {
+			if err := everyLeadAnMQL(ctx, m.Service); err != nil {
 				b.Fatal(err)
 			}
 			ids, err := seedRoutingTeam(ctx, m.Service, routingTeamReps)
@@ -336,14 +332,7 @@ func BenchmarkRouteLeadCapped(b *testing.B) {
 			if n, err := countLeads(ctx, m.Store); err != nil || n != int64(before+b.N) {
 				b.Fatalf("stored %d leads, sent %d (%v)", n, before+b.N, err)
 			}
-			var assigned int64
-			if err := m.Store.Read(ctx, func(tx leadflow.ReadTx) error {
-				counts, err := tx.AssignmentCounts(ctx, time.Time{})
-				for _, n := range counts {
-					assigned += n
-				}
-				return err
-			}); err != nil || assigned != int64(before+b.N) {
+			if assigned, err := countAssignments(ctx, m.Store); err != nil || assigned != int64(before+b.N) {
 				b.Fatalf("%d assignments for %d leads (%v)", assigned, before+b.N, err)
 			}
 			slices.Sort(lat)

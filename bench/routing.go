@@ -47,9 +47,7 @@ func (r *runner) routing(ctx context.Context) ([]Result, error) {
 		}
 		defer func() { _ = sqlite.Remove(path) }() // after the node is closed: the next round starts on an empty disk cache
 		defer nd.close()
-		st := nd.Service.Settings()
-		st.Lifecycle.MQLThreshold, st.Lifecycle.UnqualifiedBelow = routingIngestMQLTrigger, -1
-		if err := nd.Service.PutSettings(ctx, st); err != nil {
+		if err := everyLeadAnMQL(ctx, nd.Service); err != nil {
 			return loadStats{}, err
 		}
 		if withRules {
@@ -69,14 +67,8 @@ func (r *runner) routing(ctx context.Context) ([]Result, error) {
 			return ls, err
 		}
 		if withRules { // every lead routed exactly once
-			var total int64
-			if err := nd.Store.Read(ctx, func(tx leadflow.ReadTx) error {
-				counts, err := tx.AssignmentCounts(ctx, time.Time{})
-				for _, c := range counts {
-					total += c
-				}
-				return err
-			}); err != nil {
+			total, err := countAssignments(ctx, nd.Store)
+			if err != nil {
 				return ls, err
 			}
 			if total != int64(ls.n) {
@@ -198,6 +190,27 @@ func sum(ds []time.Duration) time.Duration {
 
 // benchZones are the time zones of the bench's reps, as a team spread over regions has them.
 var benchZones = []string{"America/New_York", "Europe/Berlin", "Asia/Jakarta", "America/Los_Angeles"}
+
+// everyLeadAnMQL sets the lifecycle thresholds so that every new lead is an MQL as it is created
+// (and so routed, where a rule matches it).
+func everyLeadAnMQL(ctx context.Context, svc *service.Service) error {
+	st := svc.Settings()
+	st.Lifecycle.MQLThreshold, st.Lifecycle.UnqualifiedBelow = routingIngestMQLTrigger, -1
+	return svc.PutSettings(ctx, st)
+}
+
+// countAssignments counts every assignment the store holds.
+func countAssignments(ctx context.Context, st leadflow.Store) (int64, error) {
+	var total int64
+	err := st.Read(ctx, func(tx leadflow.ReadTx) error {
+		counts, err := tx.AssignmentCounts(ctx, time.Time{})
+		for _, n := range counts {
+			total += n
+		}
+		return err
+	})
+	return total, err
+}
 
 // seedRoutingTeam creates n active reps with static weights 1–3, each in one of benchZones, and one
 // weighted catch-all rule.

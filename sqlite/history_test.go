@@ -2,7 +2,6 @@ package sqlite_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -66,11 +65,7 @@ func TestOwnerEntriesKeptWithAssignments(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := otherConnection(t, path)
 	var rows, kept, leads int
 	var seq, top int64
 	if err := db.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM lead_history), (SELECT COUNT(*) FROM assignments WHERE history_id IS NOT NULL),
@@ -173,11 +168,7 @@ func TestKeptEntryFirstInDatabase(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := otherConnection(t, path)
 	var rows int
 	if err := db.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM lead_history), (SELECT history_id FROM assignments)`).Scan(&rows, &kept); err != nil {
 		t.Fatal(err)

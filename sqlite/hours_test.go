@@ -94,11 +94,7 @@ func TestAssignmentCountsKeptByWriter(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := otherConnection(t, path)
 	var n, unfound int
 	if err := db.QueryRowContext(ctx, `SELECT COUNT(*), COUNT(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM assignment_hours h WHERE h.hour = a.at / 3600000 AND h.first_id <= a.id)) FROM assignments a`).Scan(&n, &unfound); err != nil {
 		t.Fatal(err)
@@ -237,11 +233,7 @@ func TestAssignmentsByTimeMatchScan(t *testing.T) {
 	defer s.Close()
 	round(150)
 
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := otherConnection(t, path)
 	scan := func(from, until time.Time) string {
 		rows, err := db.QueryContext(ctx, `SELECT id FROM assignments WHERE at >= ? AND at < ? ORDER BY at, id`, from.UnixMilli(), until.UnixMilli())
 		if err != nil {

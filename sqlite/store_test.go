@@ -19,6 +19,18 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) leadflow.Store { return openAt(t, filepath.Join(t.TempDir(), "leadflow.db")) })
 }
 
+// otherConnection opens a connection of its own to the database at path, as another process
+// would; the test closes it when it ends.
+func otherConnection(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 // openAt opens the store at path with the default options.
 func openAt(t *testing.T, path string) *sqlite.Store {
 	t.Helper()
@@ -203,11 +215,7 @@ func TestWriteBehind(t *testing.T) {
 	}
 	// Another connection (a CLI command on the same file) commits: the epoch moves on and the
 	// writer reads its state.
-	other, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
+	other := otherConnection(t, path)
 	e3 := epoch()
 	if _, err := other.ExecContext(ctx, `UPDATE rotations SET state = ? WHERE key = 'k'`, []byte("z")); err != nil {
 		t.Fatal(err)
@@ -291,11 +299,7 @@ func TestWriteBehindAssignments(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := otherConnection(t, path)
 	var n, odd, distinct, maxID int64
 	if err := db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(lead_id % 2), 0), COUNT(DISTINCT id), MAX(id) FROM assignments WHERE lead_id >= 100`).Scan(&n, &odd, &distinct, &maxID); err != nil {
 		t.Fatal(err)

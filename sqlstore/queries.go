@@ -636,7 +636,7 @@ func (x *queries) History(ctx context.Context, leadID, afterID int64, limit int)
 	// rows they stand for.
 	rows, err := x.q.QueryContext(ctx, `SELECT id, lead_id, at, actor, kind, field, old, new, reason, model_version FROM lead_history WHERE lead_id = ? AND id > ?
 UNION ALL
-SELECT history_id, lead_id, at, actor, 'owner', 'owner', '', CAST(rep_id AS TEXT), '', 0 FROM assignments WHERE lead_id = ? AND history_id > ?
+SELECT history_id, lead_id, at, actor, '`+leadflow.HistoryOwner+`', '`+keptOwnerField+`', '', CAST(rep_id AS TEXT), '', 0 FROM assignments WHERE lead_id = ? AND history_id > ?
 ORDER BY 1 LIMIT ?`, leadID, afterID, leadID, afterID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("history: %w", err)

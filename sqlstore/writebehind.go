@@ -341,11 +341,14 @@ COALESCE((SELECT MAX(id) FROM lead_history), 0)) + 1`).Scan(&w.nextHistoryID); e
 	return err
 }
 
+// keptOwnerField is the field of the owner entries an assignment keeps (see History).
+const keptOwnerField = "owner"
+
 // keeper returns the held-back assignment of the running write that keeps entry h, or nil when h
 // must be a row of its own: it is kept only when the assignment restores every field of it (see
 // queries.History), and only while the assignment is not yet written.
 func (w *WriteBehind) keeper(h *leadflow.HistoryEntry) *heldAssignment {
-	if h.AssignmentID == 0 || h.Kind != leadflow.HistoryOwner || h.Field != "owner" || h.Old != "" || h.Reason != "" || h.ModelVersion != 0 {
+	if h.AssignmentID == 0 || h.Kind != leadflow.HistoryOwner || h.Field != keptOwnerField || h.Old != "" || h.Reason != "" || h.ModelVersion != 0 {
 		return nil
 	}
 	for i := len(w.assignments) - 1; i >= max(w.flushed, w.ownFrom); i-- {
